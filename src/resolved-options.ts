@@ -1,0 +1,82 @@
+import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
+import { JwsCodec } from './jws/jws-codec.js';
+import { isSigningAlgorithm, SigningAlgorithm } from './jws/signing-algorithm.js';
+import { createAsymmetricKeys, createHmacKeys } from './jws/signing-keys.js';
+import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
+
+/** The options with every default applied and every key parsed, checked once at startup. */
+export interface ResolvedTokenTrackingOptions {
+  readonly codec: JwsCodec;
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly expiresInSeconds: number;
+  readonly trackUserTokens: boolean;
+  readonly maxUserSessions: number;
+  readonly maxTokenSize: number;
+  readonly clockToleranceSeconds: number;
+  readonly clock: () => number;
+}
+
+export const DEFAULT_EXPIRES_IN_SECONDS = 86_400;
+export const DEFAULT_MAX_TOKEN_SIZE = 8_192;
+
+export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions): ResolvedTokenTrackingOptions {
+  const issuer = requireNonEmpty(options.issuer, 'issuer');
+  const audienceList = Array.isArray(options.audience) ? options.audience : [options.audience];
+  if (audienceList.length === 0) throw new TokenTrackingConfigurationError('audience must name at least one audience');
+  const audiences = audienceList.map((audience) => requireNonEmpty(audience, 'audience'));
+  const trackUserTokens = options.trackUserTokens ?? true;
+  const maxUserSessions = requireInteger(options.maxUserSessions ?? 0, 'maxUserSessions', 0);
+  if (maxUserSessions > 0 && !trackUserTokens) {
+    throw new TokenTrackingConfigurationError(
+      'maxUserSessions needs trackUserTokens: true (sessions that are not recorded cannot be counted)',
+    );
+  }
+  return {
+    codec: createCodec(options),
+    issuer,
+    audiences,
+    expiresInSeconds: requireInteger(options.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS, 'expiresIn', 1),
+    trackUserTokens,
+    maxUserSessions,
+    maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
+    clockToleranceSeconds: requireInteger(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
+    clock: options.clock ?? Date.now,
+  };
+}
+
+function createCodec(options: TokenTrackingModuleOptions): JwsCodec {
+  const signing = options.signing;
+  if (!signing) throw new TokenTrackingConfigurationError('signing options are required');
+  const algorithm: SigningAlgorithm = signing.algorithm ?? 'HS256';
+  if (!isSigningAlgorithm(algorithm)) {
+    throw new TokenTrackingConfigurationError(`unsupported signing algorithm ${String(algorithm)}`);
+  }
+  if ('secret' in signing) {
+    if (!algorithm.startsWith('HS')) {
+      throw new TokenTrackingConfigurationError(`${algorithm} signs with privateKey/publicKey, not a secret`);
+    }
+    return new JwsCodec(createHmacKeys(algorithm, signing.secret), signing.keyId);
+  }
+  if (algorithm.startsWith('HS')) {
+    throw new TokenTrackingConfigurationError(`${algorithm} needs signing.secret`);
+  }
+  if (!('privateKey' in signing) || !signing.privateKey) {
+    throw new TokenTrackingConfigurationError(`${algorithm} needs signing.privateKey`);
+  }
+  return new JwsCodec(createAsymmetricKeys(algorithm, signing.privateKey, signing.publicKey), signing.keyId);
+}
+
+function requireNonEmpty(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TokenTrackingConfigurationError(`${name} must be a non-empty string`);
+  }
+  return value;
+}
+
+function requireInteger(value: unknown, name: string, minimum: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
+    throw new TokenTrackingConfigurationError(`${name} must be an integer >= ${minimum} (got ${String(value)})`);
+  }
+  return value;
+}

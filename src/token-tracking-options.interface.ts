@@ -1,0 +1,66 @@
+import { AsymmetricAlgorithm, HmacAlgorithm } from './jws/signing-algorithm.js';
+import { KeyInput } from './jws/signing-keys.js';
+import { TokenTrackingPrismaClient } from './store/prisma-client.interface.js';
+import { TokenStore } from './store/token-store.interface.js';
+
+/** Sign with a shared secret (HMAC). */
+export interface HmacSigningOptions {
+  /** Default `HS256`. */
+  algorithm?: HmacAlgorithm;
+  /**
+   * The shared secret: at least as many bytes as the hash (32 for HS256, 48
+   * for HS384, 64 for HS512). Shorter secrets are refused at startup.
+   */
+  secret: KeyInput;
+  /** Written to the `kid` header when set. */
+  keyId?: string;
+}
+
+/** Sign with a private key; verify with its public key. */
+export interface AsymmetricSigningOptions {
+  /** RS256/384/512 (RSA of 2048 bits or more), ES256/384/512 (P-256/384/521), EdDSA (Ed25519/Ed448). */
+  algorithm: AsymmetricAlgorithm;
+  /** PEM text, DER bytes or a KeyObject. */
+  privateKey: KeyInput;
+  /** Derived from `privateKey` when omitted. */
+  publicKey?: KeyInput;
+  /** Written to the `kid` header when set. */
+  keyId?: string;
+}
+
+export type TokenSigningOptions = HmacSigningOptions | AsymmetricSigningOptions;
+
+export interface TokenTrackingModuleOptions {
+  /**
+   * The application's Prisma client, whose schema contains this library's
+   * models (see the README). Required unless `store` is given.
+   */
+  prisma?: TokenTrackingPrismaClient;
+  /** A custom `TokenStore`; replaces the Prisma one. It must honour the whole contract. */
+  store?: TokenStore;
+  /** How tokens are signed. Only the configured algorithm is ever accepted. */
+  signing: TokenSigningOptions;
+  /** `iss` of every token; verification requires it. */
+  issuer: string;
+  /**
+   * `aud` of every token (issued as an array); verification requires the
+   * token to name at least one of these.
+   */
+  audience: string | string[];
+  /** Lifetime of a token in seconds. Default 86400 (one day). */
+  expiresIn?: number;
+  /**
+   * Record every issued token so sessions can be counted, listed and capped.
+   * Default `true`. When off, revocation (one token or all of a user's)
+   * still works; counting, listing and the cap do not.
+   */
+  trackUserTokens?: boolean;
+  /** Most active sessions per user; 0 (the default) means unlimited. Requires tracking. */
+  maxUserSessions?: number;
+  /** Longest token accepted, in characters. Default 8192. */
+  maxTokenSize?: number;
+  /** Seconds of clock skew tolerated when checking `exp` and `nbf`. Default 0. */
+  clockToleranceSeconds?: number;
+  /** Milliseconds since the epoch; replace only in tests. Default `Date.now`. */
+  clock?: () => number;
+}

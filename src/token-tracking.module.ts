@@ -1,0 +1,48 @@
+import { Module, Provider } from '@nestjs/common';
+import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
+import { RESOLVED_OPTIONS } from './internal.constants.js';
+import { TokenVerifier } from './jwt/token-verifier.js';
+import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './resolved-options.js';
+import { PrismaTokenStore } from './store/prisma-token-store.js';
+import { TokenStore } from './store/token-store.interface.js';
+import { ConfigurableModuleClass, TOKEN_TRACKING_MODULE_OPTIONS } from './token-tracking.module-definition.js';
+import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
+import { TokenTrackingService } from './token-tracking.service.js';
+
+const providers: Provider[] = [
+  {
+    provide: RESOLVED_OPTIONS,
+    inject: [TOKEN_TRACKING_MODULE_OPTIONS],
+    useFactory: resolveTokenTrackingOptions,
+  },
+  {
+    provide: TokenStore,
+    inject: [TOKEN_TRACKING_MODULE_OPTIONS],
+    useFactory: (options: TokenTrackingModuleOptions): TokenStore => {
+      if (options.store) return options.store;
+      if (!options.prisma) {
+        throw new TokenTrackingConfigurationError('give either `prisma` (your PrismaClient) or a custom `store`');
+      }
+      return new PrismaTokenStore(options.prisma);
+    },
+  },
+  {
+    provide: TokenVerifier,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (options: ResolvedTokenTrackingOptions) => new TokenVerifier(options),
+  },
+  TokenTrackingService,
+];
+
+/**
+ * Tracks every JWT the application issues in PostgreSQL (through the
+ * application's Prisma client), caps and revokes sessions.
+ *
+ * `TokenTrackingModule.forRoot({ prisma, signing, issuer, audience })`, or
+ * `forRootAsync({ inject, useFactory })` to take the client from another module.
+ */
+@Module({
+  providers,
+  exports: [TokenTrackingService, TokenStore, TokenVerifier],
+})
+export class TokenTrackingModule extends ConfigurableModuleClass {}
