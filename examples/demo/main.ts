@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
-import { startLocalPostgres } from '../../dev/local-postgres.js';
-import { applyMigrations } from '../../dev/migrate.js';
+import { startLocalPostgres } from '../../dev/local-postgres.mjs';
+import { applyMigrations } from '../../dev/migrate.mjs';
 import { createPrismaClient } from '../../dev/prisma.js';
 import { TokenTrackingError, TokenTrackingModule, TokenTrackingService } from '../../src/index.js';
 

@@ -1,9 +1,12 @@
+// @ts-check
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+
+// Plain JavaScript (type-checked through JSDoc): jest's global setup uses it as it is.
 
 const MIGRATIONS_DIR = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
 
@@ -13,8 +16,10 @@ const MIGRATIONS_DIR = findMigrationsDir(dirname(fileURLToPath(import.meta.url))
  * up here is one that `prisma migrate deploy` considers up to date. Prisma's
  * native schema engine cannot be downloaded everywhere; this needs only `pg`.
  * Returns the names of the migrations it applied.
+ * @param {string} databaseUrl
+ * @returns {Promise<string[]>}
  */
-export async function applyMigrations(databaseUrl: string): Promise<string[]> {
+export async function applyMigrations(databaseUrl) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -29,12 +34,13 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
         "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
         "applied_steps_count" INTEGER NOT NULL DEFAULT 0
       )`);
-    const { rows } = await client.query<{ migration_name: string }>(
+    const { rows } = await client.query(
       `SELECT migration_name FROM "_prisma_migrations"
         WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     );
     const done = new Set(rows.map((row) => row.migration_name));
-    const applied: string[] = [];
+    /** @type {string[]} */
+    const applied = [];
     for (const name of await listMigrations()) {
       if (done.has(name)) continue;
       const sql = await readFile(join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
@@ -51,7 +57,7 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${name} failed: ${(error as Error).message}`);
+        throw new Error(`migration ${name} failed: ${/** @type {Error} */ (error).message}`);
       }
       applied.push(name);
     }
@@ -61,7 +67,8 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   }
 }
 
-async function listMigrations(): Promise<string[]> {
+/** @returns {Promise<string[]>} */
+async function listMigrations() {
   const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true });
   return entries
     .filter((entry) => entry.isDirectory())
@@ -69,8 +76,12 @@ async function listMigrations(): Promise<string[]> {
     .sort();
 }
 
-/** Walks up from this file, so it works from the sources and from compiled output alike. */
-function findMigrationsDir(start: string): string {
+/**
+ * Walks up from this file, so it works from the sources and from compiled output alike.
+ * @param {string} start
+ * @returns {string}
+ */
+function findMigrationsDir(start) {
   for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, 'prisma', 'migrations');
     if (existsSync(candidate)) return candidate;

