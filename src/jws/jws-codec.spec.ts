@@ -1,0 +1,153 @@
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+import { AlgorithmNotAllowedError } from '../errors/algorithm-not-allowed.error.js';
+import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
+import { InvalidSignatureError } from '../errors/invalid-signature.error.js';
+import { InvalidTokenError } from '../errors/invalid-token.error.js';
+import { JwsCodec } from './jws-codec.js';
+import { SIGNING_ALGORITHMS, SigningAlgorithm } from './signing-algorithm.js';
+import { createAsymmetricKeys, createHmacKeys, SigningKeys } from './signing-keys.js';
+
+function keysFor(algorithm: SigningAlgorithm): SigningKeys {
+  switch (algorithm) {
+    case 'HS256': return createHmacKeys(algorithm, randomBytes(32));
+    case 'HS384': return createHmacKeys(algorithm, randomBytes(48));
+    case 'HS512': return createHmacKeys(algorithm, randomBytes(64));
+    case 'RS256': case 'RS384': case 'RS512':
+      return createAsymmetricKeys(algorithm, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    case 'ES256': return createAsymmetricKeys(algorithm, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    case 'ES384': return createAsymmetricKeys(algorithm, generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey);
+    case 'ES512': return createAsymmetricKeys(algorithm, generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey);
+    case 'EdDSA': return createAsymmetricKeys(algorithm, generateKeyPairSync('ed25519').privateKey);
+  }
+}
+
+const payload = { sub: 'user-1', jti: 'j', iat: 1, exp: 4_000_000_000, data: { role: 'admin' } };
+
+describe('JwsCodec', () => {
+  describe.each(SIGNING_ALGORITHMS.map((algorithm) => [algorithm]))('%s', (algorithm) => {
+    const keys = keysFor(algorithm);
+    const codec = new JwsCodec(keys, 'key-1');
+
+    it('verifies what it signs, with alg, typ and kid in the header', () => {
+      const decoded = codec.verify(codec.sign(payload));
+      expect(decoded.header).toEqual({ alg: algorithm, typ: 'JWT', kid: 'key-1' });
+      expect(decoded.payload).toEqual(payload);
+    });
+
+    it('rejects the same token with one payload character changed', () => {
+      const [header, body, signature] = codec.sign(payload).split('.');
+      const tampered = Buffer.from(body!, 'base64url').toString().replace('user-1', 'user-2');
+      expect(() => codec.verify(`${header}.${Buffer.from(tampered).toString('base64url')}.${signature}`))
+        .toThrow(InvalidSignatureError);
+    });
+
+    it('rejects a token signed by another key of the same algorithm', () => {
+      const other = new JwsCodec(keysFor(algorithm));
+      expect(() => codec.verify(other.sign(payload))).toThrow(InvalidSignatureError);
+    });
+  });
+
+  // jsonwebtoken (behind @nestjs/jwt) is an independent implementation of the
+  // same RFCs: tokens must pass between the two in both directions. It has no
+  // EdDSA, which is why this library signs with node:crypto itself.
+  describe.each(SIGNING_ALGORITHMS.filter((a) => a !== 'EdDSA').map((a) => [a]))('interoperates with @nestjs/jwt for %s', (algorithm) => {
+    const keys = keysFor(algorithm);
+    const codec = new JwsCodec(keys);
+    const jwt = new JwtService({
+      privateKey: keys.signingKey,
+      publicKey: keys.verificationKey,
+      signOptions: { algorithm },
+      verifyOptions: { algorithms: [algorithm] },
+    });
+
+    it('@nestjs/jwt verifies our tokens', () => {
+      expect(jwt.verify(codec.sign(payload))).toMatchObject({ sub: 'user-1', data: { role: 'admin' } });
+    });
+
+    it('we verify tokens signed by @nestjs/jwt', () => {
+      expect(codec.verify(jwt.sign({ sub: 'user-9' })).payload).toMatchObject({ sub: 'user-9' });
+    });
+  });
+
+  describe('algorithm pinning', () => {
+    const secret = randomBytes(32);
+    const hs256 = new JwsCodec(createHmacKeys('HS256', secret));
+
+    it('refuses alg "none" even with an empty signature', () => {
+      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+      const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+      expect(() => hs256.verify(`${header}.${body}.`)).toThrow(AlgorithmNotAllowedError);
+    });
+
+    it('refuses another HMAC algorithm with the very same secret', () => {
+      const hs512 = new JwsCodec(createHmacKeys('HS512', Buffer.concat([secret, secret])));
+      expect(() => hs256.verify(hs512.sign(payload))).toThrow(AlgorithmNotAllowedError);
+    });
+
+    it('refuses an HS256 token whose "secret" is the RS256 public key (key confusion)', () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const rs256 = new JwsCodec(createAsymmetricKeys('RS256', privateKey));
+      const pem = publicKey.export({ type: 'spki', format: 'pem' });
+      const confused = new JwsCodec(createHmacKeys('HS256', pem));
+      expect(() => rs256.verify(confused.sign(payload))).toThrow(AlgorithmNotAllowedError);
+    });
+
+    it('refuses tokens with a crit header it does not understand', () => {
+      const header = Buffer.from(JSON.stringify({ alg: 'HS256', crit: ['exp'] })).toString('base64url');
+      expect(() => hs256.verify(`${header}.e30.c2ln`)).toThrow(InvalidTokenError);
+    });
+  });
+
+  describe('garbage', () => {
+    const codec = new JwsCodec(createHmacKeys('HS256', randomBytes(32)));
+    it.each([
+      ['no dots', 'abcdefghijklmnopqrstuvwxyz'],
+      ['two parts', 'abcdefghij.klmnopqrstuvwxyz'],
+      ['four parts', 'a.b.c.d'],
+      ['non-base64url header', 'ab$cd.e30.c2ln'],
+      ['header that is not JSON', `${Buffer.from('{oops').toString('base64url')}.e30.c2ln`],
+      ['header that is a JSON array', `${Buffer.from('[1]').toString('base64url')}.e30.c2ln`],
+      ['empty segments', '..'],
+    ])('rejects %s as a malformed token', (_, token) => {
+      expect(() => codec.verify(token)).toThrow(InvalidTokenError);
+    });
+
+    it('rejects a payload that is not a JSON object even under a valid signature', () => {
+      const secret = randomBytes(32);
+      const strict = new JwsCodec(createHmacKeys('HS256', secret));
+      const signingInput = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('"just a string"').toString('base64url')}`;
+      const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
+      expect(() => strict.verify(`${signingInput}.${signature}`)).toThrow(InvalidTokenError);
+    });
+  });
+});
+
+describe('signing keys', () => {
+  it('refuses an HMAC secret shorter than the hash', () => {
+    expect(() => createHmacKeys('HS256', 'short-secret')).toThrow(TokenTrackingConfigurationError);
+    expect(() => createHmacKeys('HS512', randomBytes(32))).toThrow(/at least 64 bytes/);
+  });
+
+  it('refuses RSA keys under 2048 bits', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    expect(() => createAsymmetricKeys('RS256', privateKey)).toThrow(/at least 2048 bits/);
+  });
+
+  it('refuses an EC key on the wrong curve', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    expect(() => createAsymmetricKeys('ES256', privateKey)).toThrow(/prime256v1/);
+  });
+
+  it('refuses a key of the wrong family, and unparseable PEM', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    expect(() => createAsymmetricKeys('RS256', privateKey)).toThrow(/RSA/);
+    expect(() => createAsymmetricKeys('ES256', 'not a pem')).toThrow(/could not be parsed/);
+  });
+
+  it('refuses a public key that does not fit the algorithm', () => {
+    const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    expect(() => createAsymmetricKeys('ES256', signing.privateKey, other.publicKey)).toThrow(TokenTrackingConfigurationError);
+  });
+});

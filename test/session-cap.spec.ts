@@ -1,0 +1,96 @@
+import { MaxSessionsExceededError } from '../src/index.js';
+import { ManualClock } from './support/manual-clock.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
+
+describe('the per-user session cap', () => {
+  let db: TestDatabase;
+  const apps: TokenTrackingApp[] = [];
+  const start = async (...args: Parameters<typeof startTokenTracking>) => {
+    const app = await startTokenTracking(...args);
+    apps.push(app);
+    return app;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await db?.dispose();
+  });
+
+  const activeRows = async (userId: string) =>
+    (await db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM issued_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()',
+      [userId],
+    ))[0]!.count;
+
+  it('holds exactly under 50 concurrent logins of one user: 3 succeed, 47 are refused', async () => {
+    const { tokens } = await start(db.prisma, { maxUserSessions: 3 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, n) => tokens.generateToken('race-user', { attempt: n })),
+    );
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect(results.filter((result) => result.status === 'fulfilled').length).toBe(3);
+    expect(refused.length).toBe(47);
+    for (const result of refused) expect(result.reason).toBeInstanceOf(MaxSessionsExceededError);
+    expect(await activeRows('race-user')).toBe(3);
+    expect(await tokens.getUserSessionCount('race-user')).toBe(3);
+  });
+
+  it('holds exactly when the concurrent logins are spread over two application instances', async () => {
+    const first = await start(db.prisma, { maxUserSessions: 3 });
+    const second = await start(db.connectAnotherClient(), { maxUserSessions: 3 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, n) => (n % 2 ? first : second).tokens.generateToken('two-instance-user')),
+    );
+    expect(results.filter((result) => result.status === 'fulfilled').length).toBe(3);
+    expect(await activeRows('two-instance-user')).toBe(3);
+  });
+
+  it('holds for each of many users logging in at once', async () => {
+    const { tokens } = await start(db.prisma, { maxUserSessions: 2 });
+    const users = Array.from({ length: 10 }, (_, n) => `crowd-user-${n}`);
+    await Promise.allSettled(users.flatMap((user) => Array.from({ length: 5 }, () => tokens.generateToken(user))));
+    for (const user of users) expect(await activeRows(user)).toBe(2);
+  });
+
+  it('stops counting an expired token at the instant it expires', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const { tokens } = await start(db.prisma, { maxUserSessions: 2, expiresIn: 60, clock: clock.now });
+    await tokens.generateToken('expiring-user');
+    await tokens.generateToken('expiring-user');
+    await expect(tokens.generateToken('expiring-user')).rejects.toBeInstanceOf(MaxSessionsExceededError);
+
+    clock.advance(59_999);
+    await expect(tokens.generateToken('expiring-user')).rejects.toBeInstanceOf(MaxSessionsExceededError);
+    clock.advance(1);
+    expect(await tokens.getUserSessionCount('expiring-user')).toBe(0);
+    await tokens.generateToken('expiring-user');
+    expect(await tokens.getUserSessionCount('expiring-user')).toBe(1);
+  });
+
+  it('frees a slot when a session is revoked', async () => {
+    const { tokens } = await start(db.prisma, { maxUserSessions: 1 });
+    const first = await tokens.generateToken('revoking-user');
+    await expect(tokens.generateToken('revoking-user')).rejects.toBeInstanceOf(MaxSessionsExceededError);
+    await tokens.revokeToken(first.jti);
+    await expect(tokens.generateToken('revoking-user')).resolves.toMatchObject({ userId: 'revoking-user' });
+  });
+
+  it('is unlimited at 0', async () => {
+    const { tokens } = await start(db.prisma, { maxUserSessions: 0 });
+    await Promise.all(Array.from({ length: 25 }, () => tokens.generateToken('unlimited-user')));
+    expect(await tokens.getUserSessionCount('unlimited-user')).toBe(25);
+  });
+
+  it('records nothing for a refused login', async () => {
+    const { tokens } = await start(db.prisma, { maxUserSessions: 1 });
+    await tokens.generateToken('refused-user');
+    await expect(tokens.generateToken('refused-user')).rejects.toBeInstanceOf(MaxSessionsExceededError);
+    const rows = await db.query('SELECT jti FROM issued_tokens WHERE user_id = $1', ['refused-user']);
+    expect(rows).toHaveLength(1);
+  });
+});

@@ -1,0 +1,47 @@
+import { createServer } from 'node:net';
+import { createPrismaClient } from '../dev/prisma.js';
+import { TokenStoreUnavailableError } from '../src/index.js';
+import { JwsCodec } from '../src/jws/jws-codec.js';
+import { createHmacKeys } from '../src/jws/signing-keys.js';
+import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TokenTrackingApp } from './support/token-tracking-app.js';
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('when the database cannot be reached', () => {
+  let app: TokenTrackingApp;
+  let prisma: ReturnType<typeof createPrismaClient>;
+
+  beforeAll(async () => {
+    prisma = createPrismaClient(`postgresql://postgres:postgres@127.0.0.1:${await closedPort()}/none`);
+    app = await startTokenTracking(prisma, { maxUserSessions: 3 });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await prisma?.$disconnect();
+  });
+
+  it('refuses a validly signed token rather than trusting it (fails closed)', async () => {
+    const now = Date.now() / 1000;
+    const token = new JwsCodec(createHmacKeys('HS256', TEST_SECRET)).sign({
+      iss: TEST_ISSUER, aud: [TEST_AUDIENCE], sub: 'u', jti: 'j'.repeat(43), iat: now, exp: Math.floor(now) + 60,
+    });
+    const error = await app.tokens.parseToken(token).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TokenStoreUnavailableError);
+    expect((error as TokenStoreUnavailableError).code).toBe('STORE_UNAVAILABLE');
+    expect((error as Error).cause).toBeDefined();
+  });
+
+  it('fails issuance, counting and revocation with the same clear error', async () => {
+    await expect(app.tokens.generateToken('u')).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+    await expect(app.tokens.getUserSessionCount('u')).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+    await expect(app.tokens.revokeAllUserTokens('u')).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+  });
+});
