@@ -37,7 +37,9 @@ describe('prisma/schema.prisma and prisma/migrations', () => {
   });
 
   it('agree on every table, column, key and index', async () => {
-    const dmmf = await getDMMF({ datamodel: await readFile('prisma/schema.prisma', 'utf8') });
+    const parsed = await getDMMF({ datamodel: await readFile('prisma/schema.prisma', 'utf8') });
+    if (!('datamodel' in parsed)) throw new Error(`schema.prisma does not parse: ${JSON.stringify(parsed)}`);
+    const dmmf = parsed;
     const columns = await db.query<ColumnRow>(`
       SELECT table_name, column_name, data_type, character_maximum_length, datetime_precision, is_nullable, column_default
         FROM information_schema.columns

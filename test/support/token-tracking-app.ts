@@ -19,7 +19,7 @@ export interface TokenTrackingApp {
 }
 
 export async function startTokenTracking(
-  prisma: TokenTrackingPrismaClient,
+  prisma: TokenTrackingPrismaClient | undefined,
   overrides: Partial<TokenTrackingModuleOptions> = {},
 ): Promise<TokenTrackingApp> {
   const moduleRef = await Test.createTestingModule({
