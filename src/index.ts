@@ -1,4 +1,10 @@
 export { TokenTrackingModule } from './token-tracking.module.js';
+export {
+  DEFAULT_ADMIN_ROUTES_PATH,
+  DEFAULT_SESSION_ROUTES_PATH,
+  TOKEN_TRACKING_MODULE_OPTIONS,
+} from './token-tracking.module-definition.js';
+export type { SessionRoutesOptions, TokenTrackingModuleExtras } from './token-tracking.module-definition.js';
 export { TokenTrackingService } from './token-tracking.service.js';
 export type { GeneratedToken } from './token-tracking.service.js';
 export type {
@@ -7,8 +13,8 @@ export type {
   TokenSigningOptions,
   TokenTrackingModuleOptions,
 } from './token-tracking-options.interface.js';
-export { TOKEN_TRACKING_MODULE_OPTIONS } from './token-tracking.module-definition.js';
-export type { TokenIssueContext } from './issue-context.js';
+export { issueContextFromRequest } from './issue-context.js';
+export type { IssueContextSource, RequestLike, TokenIssueContext } from './issue-context.js';
 export type { VerifiedToken } from './jwt/token-claims.js';
 export { TokenVerifier } from './jwt/token-verifier.js';
 export { SIGNING_ALGORITHMS } from './jws/signing-algorithm.js';
@@ -17,6 +23,7 @@ export type { KeyInput } from './jws/signing-keys.js';
 export { TokenStore } from './store/token-store.interface.js';
 export type {
   IssuedTokenRecord,
+  PageRequest,
   RevocationOutcome,
   RevocationRequest,
   SessionLimit,
@@ -25,4 +32,17 @@ export type {
 export type { TrackedSession } from './store/tracked-session.js';
 export { PrismaTokenStore } from './store/prisma-token-store.js';
 export type { TokenTrackingPrismaClient } from './store/prisma-client.interface.js';
+export { TrackedJwtGuard } from './http/tracked-jwt.guard.js';
+export { TrackedJwtStrategy, TRACKED_JWT_STRATEGY } from './http/tracked-jwt.strategy.js';
+export type { JwtFromRequest } from './http/tracked-jwt.strategy.js';
+export { Public } from './http/public.decorator.js';
+export { CurrentSession } from './http/current-session.decorator.js';
+export { TokenTrackingExceptionFilter } from './http/token-tracking-exception.filter.js';
+export { TokenTrackingHttpException } from './http/token-tracking-http.exception.js';
+export type { TokenTrackingErrorBody } from './http/token-tracking-http.exception.js';
+export { httpStatusOf } from './http/http-error-status.js';
+export type { AdminAuthorizePredicate, AdminRoutesOptions } from './http/admin-access.guard.js';
+export { SessionsController } from './http/sessions.controller.js';
+export { AdminSessionsController } from './http/admin-sessions.controller.js';
+export { ErrorResponseDto, RevokedCountDto, SessionDto, SessionListDto } from './http/session.dto.js';
 export * from './errors/index.js';

@@ -9,14 +9,40 @@ export interface TokenIssueContext {
   userAgent?: string | null;
 }
 
+/**
+ * The parts of an incoming HTTP request (Express or Fastify) the library reads.
+ * `ip` is what the framework computed, honouring its `trust proxy` setting,
+ * so a client cannot spoof it with X-Forwarded-For unless the app trusts it.
+ */
+export interface RequestLike {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly ip?: string;
+  readonly socket?: { readonly remoteAddress?: string };
+}
+
+/** Explicit values, or a request to read them from. */
+export type IssueContextSource = TokenIssueContext | RequestLike;
+
 export const MAX_USER_AGENT_LENGTH = 512;
+
+/** Client IP and User-Agent of a request, as a `TokenIssueContext`. */
+export function issueContextFromRequest(request: RequestLike): TokenIssueContext {
+  const address = request.ip ?? request.socket?.remoteAddress ?? null;
+  const userAgent = request.headers['user-agent'];
+  return {
+    // Express reports IPv4 clients of a dual-stack server as ::ffff:a.b.c.d.
+    clientIp: address?.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address,
+    userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent,
+  };
+}
 
 export interface NormalizedIssueContext {
   readonly clientIp: string | null;
   readonly userAgent: string | null;
 }
 
-export function normalizeIssueContext(context: TokenIssueContext | undefined): NormalizedIssueContext {
+export function normalizeIssueContext(source: IssueContextSource | undefined): NormalizedIssueContext {
+  const context = source !== undefined && 'headers' in source ? issueContextFromRequest(source) : source;
   const clientIp = context?.clientIp ?? null;
   if (clientIp !== null && (typeof clientIp !== 'string' || isIP(clientIp) === 0)) {
     throw new InvalidArgumentError(`context.clientIp must be an IPv4 or IPv6 address (got ${JSON.stringify(clientIp)})`);

@@ -1,4 +1,6 @@
+import { ExtractJwt } from 'passport-jwt';
 import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
+import type { JwtFromRequest } from './http/tracked-jwt.strategy.js';
 import { JwsCodec } from './jws/jws-codec.js';
 import { isSigningAlgorithm, SigningAlgorithm } from './jws/signing-algorithm.js';
 import { createAsymmetricKeys, createHmacKeys } from './jws/signing-keys.js';
@@ -14,6 +16,7 @@ export interface ResolvedTokenTrackingOptions {
   readonly maxUserSessions: number;
   readonly maxTokenSize: number;
   readonly clockToleranceSeconds: number;
+  readonly jwtFromRequest: JwtFromRequest;
   readonly clock: () => number;
 }
 
@@ -41,6 +44,7 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
     maxUserSessions,
     maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
     clockToleranceSeconds: requireInteger(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
+    jwtFromRequest: options.jwtFromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
     clock: options.clock ?? Date.now,
   };
 }

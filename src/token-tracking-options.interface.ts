@@ -1,6 +1,7 @@
 import { AsymmetricAlgorithm, HmacAlgorithm } from './jws/signing-algorithm.js';
 import { KeyInput } from './jws/signing-keys.js';
 import { TokenTrackingPrismaClient } from './store/prisma-client.interface.js';
+import type { JwtFromRequest } from './http/tracked-jwt.strategy.js';
 import { TokenStore } from './store/token-store.interface.js';
 
 /** Sign with a shared secret (HMAC). */
@@ -61,6 +62,11 @@ export interface TokenTrackingModuleOptions {
   maxTokenSize?: number;
   /** Seconds of clock skew tolerated when checking `exp` and `nbf`. Default 0. */
   clockToleranceSeconds?: number;
+  /**
+   * Where `TrackedJwtGuard` finds the token: any passport-jwt extractor.
+   * Default `ExtractJwt.fromAuthHeaderAsBearerToken()`.
+   */
+  jwtFromRequest?: JwtFromRequest;
   /** Milliseconds since the epoch; replace only in tests. Default `Date.now`. */
   clock?: () => number;
 }

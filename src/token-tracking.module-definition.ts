@@ -1,5 +1,30 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Controller, DynamicModule, Type } from '@nestjs/common';
+import { AdminAccessGuard, AdminRoutesOptions } from './http/admin-access.guard.js';
+import { AdminSessionsController } from './http/admin-sessions.controller.js';
+import { SessionsController } from './http/sessions.controller.js';
+import { ADMIN_ROUTES_OPTIONS } from './internal.constants.js';
 import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
+
+export interface SessionRoutesOptions {
+  /** Route prefix. Default `auth/sessions`. */
+  path?: string;
+}
+
+/**
+ * Module-shape options: given to `forRoot`/`forRootAsync` next to the other
+ * options, but fixed when the module is defined (routes cannot move later).
+ */
+export interface TokenTrackingModuleExtras {
+  /** Make `TokenTrackingService` injectable everywhere. Default false. */
+  isGlobal?: boolean;
+  /** Mount the self-service session routes (`true` for the default path). Default off. */
+  sessionRoutes?: boolean | SessionRoutesOptions;
+  /** Mount the admin session routes (`true` for the default path). Default off. */
+  adminRoutes?: boolean | AdminRoutesOptions;
+}
+
+export const DEFAULT_SESSION_ROUTES_PATH = 'auth/sessions';
+export const DEFAULT_ADMIN_ROUTES_PATH = 'admin/sessions';
 
 export const {
   ConfigurableModuleClass,
@@ -8,5 +33,28 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<TokenTrackingModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras<TokenTrackingModuleExtras>({ isGlobal: false, sessionRoutes: false, adminRoutes: false }, withExtras)
   .build();
+
+function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras): DynamicModule {
+  const controllers: Type[] = [...(definition.controllers ?? [])];
+  const providers = [...(definition.providers ?? [])];
+  if (extras.sessionRoutes) {
+    const options = extras.sessionRoutes === true ? {} : extras.sessionRoutes;
+    controllers.push(mountedAt(SessionsController, options.path ?? DEFAULT_SESSION_ROUTES_PATH));
+  }
+  if (extras.adminRoutes) {
+    const options = extras.adminRoutes === true ? {} : extras.adminRoutes;
+    controllers.push(mountedAt(AdminSessionsController, options.path ?? DEFAULT_ADMIN_ROUTES_PATH));
+    providers.push({ provide: ADMIN_ROUTES_OPTIONS, useValue: options }, AdminAccessGuard);
+  }
+  return { ...definition, global: extras.isGlobal, controllers, providers };
+}
+
+/** The controller under a path chosen by the application (decorators need it at definition time). */
+function mountedAt<T extends Type>(controller: T, path: string): T {
+  @Controller(path)
+  class MountedController extends controller {}
+  Object.defineProperty(MountedController, 'name', { value: controller.name });
+  return MountedController;
+}

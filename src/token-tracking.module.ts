@@ -1,5 +1,6 @@
 import { Module, Provider } from '@nestjs/common';
 import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
+import { TrackedJwtStrategy } from './http/tracked-jwt.strategy.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './resolved-options.js';
@@ -32,6 +33,7 @@ const providers: Provider[] = [
     useFactory: (options: ResolvedTokenTrackingOptions) => new TokenVerifier(options),
   },
   TokenTrackingService,
+  TrackedJwtStrategy,
 ];
 
 /**
@@ -39,7 +41,8 @@ const providers: Provider[] = [
  * application's Prisma client), caps and revokes sessions.
  *
  * `TokenTrackingModule.forRoot({ prisma, signing, issuer, audience })`, or
- * `forRootAsync({ inject, useFactory })` to take the client from another module.
+ * `forRootAsync({ inject, useFactory })` to take the client from another
+ * module. Add `sessionRoutes` and `adminRoutes` to mount the controllers.
  */
 @Module({
   providers,

@@ -7,11 +7,11 @@ import { TokenRevokedError } from './errors/token-revoked.error.js';
 import { TokenTooLargeError } from './errors/token-too-large.error.js';
 import { TrackingDisabledError } from './errors/tracking-disabled.error.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
-import { normalizeIssueContext, TokenIssueContext } from './issue-context.js';
+import { IssueContextSource, normalizeIssueContext } from './issue-context.js';
 import { RESERVED_CLAIMS, VerifiedToken } from './jwt/token-claims.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions } from './resolved-options.js';
-import { RevocationOutcome, RevocationRequest, TokenStore } from './store/token-store.interface.js';
+import { PageRequest, RevocationOutcome, RevocationRequest, TokenStore } from './store/token-store.interface.js';
 import { TrackedSession } from './store/tracked-session.js';
 
 /** A freshly signed token and what was recorded about it. */
@@ -45,11 +45,14 @@ export class TokenTrackingService {
    * Signs a token for `userId` carrying `data` under the `data` claim, and
    * records it when tracking is on. At the session cap nothing is signed
    * into existence: `MaxSessionsExceededError` is thrown.
+   *
+   * `context` is the incoming request (client IP as Express computes it,
+   * honouring `trust proxy`, and the User-Agent header) or explicit values.
    */
   async generateToken(
     userId: string,
     data: Record<string, unknown> = {},
-    context?: TokenIssueContext,
+    context?: IssueContextSource,
   ): Promise<GeneratedToken> {
     assertUserId(userId);
     assertTokenData(data);
@@ -103,11 +106,11 @@ export class TokenTrackingService {
     return this.store.countActiveSessions(userId, this.now());
   }
 
-  /** The user's active tracked tokens, oldest first. */
-  async getActiveUserTokens(userId: string): Promise<TrackedSession[]> {
+  /** The user's active tracked tokens, oldest first (a page of them when `page` is given). */
+  async getActiveUserTokens(userId: string, page?: PageRequest): Promise<TrackedSession[]> {
     this.assertTracking();
     assertUserId(userId);
-    return this.store.listActiveSessions(userId, this.now());
+    return this.store.listActiveSessions(userId, this.now(), page);
   }
 
   /**
@@ -152,6 +155,29 @@ export class TokenTrackingService {
     assertUserId(userId);
     assertReason(reason);
     return this.store.revokeAllForUser(userId, this.now(), reason);
+  }
+
+  /**
+   * Revokes one of the user's own tracked sessions. A jti that is not one of
+   * the user's sessions is reported as `SessionNotFoundError`, whoever owns it.
+   */
+  async revokeUserSession(userId: string, jti: string, reason = 'revoked'): Promise<void> {
+    assertUserId(userId);
+    assertJti(jti);
+    assertReason(reason);
+    await this.applyRevocation({ jti, at: this.now(), reason, ownerUserId: userId });
+  }
+
+  /**
+   * Revokes all of the user's tracked sessions but `currentJti` ("log out my
+   * other devices"). Returns how many it ended.
+   */
+  async revokeOtherUserSessions(userId: string, currentJti: string, reason = 'revoke-others'): Promise<number> {
+    this.assertTracking();
+    assertUserId(userId);
+    assertJti(currentJti);
+    assertReason(reason);
+    return this.store.revokeOtherSessions(userId, currentJti, this.now(), reason);
   }
 
   private async applyRevocation(request: RevocationRequest): Promise<void> {

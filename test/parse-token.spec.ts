@@ -9,13 +9,14 @@ import {
   PrismaTokenStore,
   TokenExpiredError,
   TokenNotYetValidError,
+  TokenStore,
   TokenTooLargeError,
   TokenTrackingError,
 } from '../src/index.js';
 import { JwsCodec } from '../src/jws/jws-codec.js';
 import { createAsymmetricKeys, createHmacKeys } from '../src/jws/signing-keys.js';
 import { ManualClock } from './support/manual-clock.js';
-import { RecordingTokenStore } from './support/recording-token-store.js';
+import { recordingTokenStore } from './support/recording-token-store.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TokenTrackingApp } from './support/token-tracking-app.js';
 
@@ -24,7 +25,8 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 describe('parseToken', () => {
   let db: TestDatabase;
   let app: TokenTrackingApp;
-  let store: RecordingTokenStore;
+  let store: TokenStore;
+  let calls: string[];
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
   const ownKey = new JwsCodec(createHmacKeys('HS256', TEST_SECRET));
   const validClaims = () => {
@@ -34,7 +36,7 @@ describe('parseToken', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    store = new RecordingTokenStore(new PrismaTokenStore(db.prisma));
+    ({ store, calls } = recordingTokenStore(new PrismaTokenStore(db.prisma)));
     app = await startTokenTracking(undefined, { store, clock: clock.now, maxTokenSize: 4096 });
   });
 
@@ -44,17 +46,17 @@ describe('parseToken', () => {
   });
 
   beforeEach(() => {
-    store.calls.length = 0;
+    calls.length = 0;
   });
 
   it('accepts a valid token and returns its claims, after one revocation check', async () => {
     const issued = await app.tokens.generateToken('user-1', { role: 'reader' });
-    store.calls.length = 0;
+    calls.length = 0;
     const verified = await app.tokens.parseToken(issued.token);
     expect(verified).toMatchObject({ jti: issued.jti, userId: 'user-1', data: { role: 'reader' } });
     expect(verified.issuedAt.getTime()).toBe(clock.now());
     expect(verified.expiresAt.getTime()).toBe(issued.expiresAt.getTime());
-    expect(store.calls).toEqual(['isRevoked']);
+    expect(calls).toEqual(['isRevoked']);
   });
 
   const otherRsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -92,7 +94,7 @@ describe('parseToken', () => {
     const error = await app.tokens.parseToken(makeToken()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(expected);
     expect((error as TokenTrackingError).code).toEqual(expect.any(String));
-    expect(store.calls).toEqual([]);
+    expect(calls).toEqual([]);
   });
 
   it.each([[undefined], [null], [42], [{}], [['a', 'b']]])('rejects the non-string %p without crashing', async (input) => {

@@ -13,5 +13,9 @@ export const ErrorMessages = {
   ISSUER_INVALID: 'issuer validation failed',
   AUDIENCE_INVALID: 'audience validation failed',
   TRACKING_DISABLED: 'user token tracking is not enabled (set trackUserTokens: true)',
+  TOKEN_MISSING: 'no bearer token: send it as `Authorization: Bearer <token>`',
+  ADMIN_ACCESS_DENIED: 'admin access denied',
+  ADMIN_ACCESS_NOT_CONFIGURED:
+    'admin routes refuse every request until an authorization hook is configured (adminRoutes.authorize)',
   STORE_UNAVAILABLE: 'the token store is unavailable; the request was refused rather than trusted',
 } as const;

@@ -1,5 +1,6 @@
 export { ErrorMessages } from './error-messages.js';
 export { TokenTrackingError } from './token-tracking.error.js';
+export { AdminAccessDeniedError } from './admin-access-denied.error.js';
 export { AlgorithmNotAllowedError } from './algorithm-not-allowed.error.js';
 export { AudienceMismatchError } from './audience-mismatch.error.js';
 export { TokenTrackingConfigurationError } from './configuration.error.js';
@@ -8,6 +9,7 @@ export { InvalidClaimsError } from './invalid-claims.error.js';
 export { InvalidSignatureError } from './invalid-signature.error.js';
 export { InvalidTokenError } from './invalid-token.error.js';
 export { IssuerMismatchError } from './issuer-mismatch.error.js';
+export { MissingTokenError } from './missing-token.error.js';
 export { MaxSessionsExceededError } from './max-sessions-exceeded.error.js';
 export { SessionNotFoundError } from './session-not-found.error.js';
 export { TokenExpiredError } from './token-expired.error.js';

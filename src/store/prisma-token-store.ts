@@ -4,6 +4,7 @@ import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { PrismaRawClient, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import {
   IssuedTokenRecord,
+  PageRequest,
   RevocationOutcome,
   RevocationRequest,
   SessionLimit,
@@ -60,11 +61,12 @@ export class PrismaTokenStore implements TokenStore {
     return rows[0]?.count ?? 0;
   }
 
-  async listActiveSessions(userId: string, now: Date): Promise<TrackedSession[]> {
+  async listActiveSessions(userId: string, now: Date, page?: PageRequest): Promise<TrackedSession[]> {
     const rows = await this.run(() => this.prisma.$queryRaw<SessionRow[]>`
       SELECT jti, user_id, issued_at, expires_at, client_ip, user_agent FROM issued_tokens
        WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}
-       ORDER BY issued_at, jti`);
+       ORDER BY issued_at, jti
+       LIMIT ${page?.limit ?? null}::int OFFSET ${page?.offset ?? 0}::int`);
     return rows.map(toTrackedSession);
   }
 
@@ -81,7 +83,9 @@ export class PrismaTokenStore implements TokenStore {
 
   async revoke(request: RevocationRequest): Promise<RevocationOutcome> {
     const { jti, at, reason } = request;
-    const untracked = request.untracked ?? null;
+    const owner = request.ownerUserId ?? null;
+    // An owner-scoped revocation only ever touches that owner's tracked rows.
+    const untracked = owner === null ? request.untracked ?? null : null;
     // One statement: mark the tracked row (if any) and add the deny-list
     // entry. Whoever inserts the entry did the revocation; a concurrent or
     // repeated call finds the entry and reports "already revoked".
@@ -89,6 +93,7 @@ export class PrismaTokenStore implements TokenStore {
       WITH tracked AS (
         UPDATE issued_tokens SET revoked_at = ${at}, revoked_reason = ${reason}
          WHERE jti = ${jti} AND revoked_at IS NULL AND expires_at > ${at}
+           AND (${owner}::varchar IS NULL OR user_id = ${owner}::varchar)
         RETURNING user_id, expires_at
       ), untracked AS (
         SELECT ${untracked?.userId ?? null}::varchar AS user_id,
@@ -127,12 +132,29 @@ export class PrismaTokenStore implements TokenStore {
     return rows[0]?.count ?? 0;
   }
 
+  async revokeOtherSessions(userId: string, keepJti: string, at: Date, reason: string): Promise<number> {
+    const rows = await this.run(() => this.prisma.$queryRaw<{ count: number }[]>`
+      WITH revoked AS (
+        UPDATE issued_tokens SET revoked_at = ${at}, revoked_reason = ${reason}
+         WHERE user_id = ${userId} AND jti <> ${keepJti} AND revoked_at IS NULL AND expires_at > ${at}
+        RETURNING jti, user_id, expires_at
+      ), denied AS (
+        INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at, reason)
+        SELECT jti, user_id, expires_at, ${at}, ${reason} FROM revoked
+        ON CONFLICT (jti) DO NOTHING
+        RETURNING 1
+      )
+      SELECT (SELECT count(*)::int FROM revoked) AS count, (SELECT count(*) FROM denied) AS denied`);
+    return rows[0]?.count ?? 0;
+  }
+
   private async explainUnrevoked(request: RevocationRequest): Promise<RevocationOutcome> {
-    const { jti, at, untracked } = request;
+    const { jti, at, untracked, ownerUserId } = request;
     const rows = await this.run(() => this.prisma.$queryRaw<
-      { tracked_expires_at: Date | null; tracked_revoked: boolean | null; denied: boolean; watermarked: boolean }[]
+      { tracked_user_id: string | null; tracked_expires_at: Date | null; tracked_revoked: boolean | null; denied: boolean; watermarked: boolean }[]
     >`
-      SELECT (SELECT expires_at FROM issued_tokens WHERE jti = ${jti}) AS tracked_expires_at,
+      SELECT (SELECT user_id FROM issued_tokens WHERE jti = ${jti}) AS tracked_user_id,
+             (SELECT expires_at FROM issued_tokens WHERE jti = ${jti}) AS tracked_expires_at,
              (SELECT revoked_at IS NOT NULL FROM issued_tokens WHERE jti = ${jti}) AS tracked_revoked,
              EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ${jti}) AS denied,
              EXISTS (SELECT 1 FROM user_token_watermarks
@@ -140,6 +162,7 @@ export class PrismaTokenStore implements TokenStore {
                         AND revoked_before >= ${untracked?.issuedAt ?? null}::timestamptz) AS watermarked`);
     const row = rows[0];
     if (!row) throw new TokenStoreUnavailableError();
+    if (ownerUserId !== undefined && row.tracked_user_id !== ownerUserId) return 'not-found';
     if (row.denied || row.tracked_revoked || row.watermarked) return 'already-revoked';
     const expiresAt = row.tracked_expires_at ?? untracked?.expiresAt;
     if (expiresAt && expiresAt.getTime() <= at.getTime()) return 'expired';

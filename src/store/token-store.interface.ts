@@ -17,10 +17,21 @@ export interface TokenIdentity {
   readonly issuedAt: Date;
 }
 
+/** A page of a listing. */
+export interface PageRequest {
+  readonly limit: number;
+  readonly offset: number;
+}
+
 export interface RevocationRequest {
   readonly jti: string;
   readonly at: Date;
   readonly reason: string;
+  /**
+   * Revoke only if the token is a tracked token of this user; any other jti
+   * is reported as 'not-found', so a user cannot probe for others' sessions.
+   */
+  readonly ownerUserId?: string;
   /**
    * For a token that was never tracked: its claims, so the deny-list entry
    * can be kept exactly as long as the token could be presented.
@@ -47,8 +58,8 @@ export interface TokenStore {
   /** Unexpired, unrevoked tracked tokens of the user. */
   countActiveSessions(userId: string, now: Date): Promise<number>;
 
-  /** The same tokens, oldest first. */
-  listActiveSessions(userId: string, now: Date): Promise<TrackedSession[]>;
+  /** The same tokens, oldest first; all of them unless a page is asked for. */
+  listActiveSessions(userId: string, now: Date, page?: PageRequest): Promise<TrackedSession[]>;
 
   /** True when the token was revoked alone or by its user's revoke-all. */
   isRevoked(token: TokenIdentity): Promise<boolean>;
@@ -60,6 +71,12 @@ export interface TokenStore {
    * not, and returns how many tracked active sessions that ended.
    */
   revokeAllForUser(userId: string, at: Date, reason: string): Promise<number>;
+
+  /**
+   * Revokes every active tracked session of the user except `keepJti` ("log
+   * out my other devices") and returns how many it ended.
+   */
+  revokeOtherSessions(userId: string, keepJti: string, at: Date, reason: string): Promise<number>;
 }
 
 /** Injection token of the `TokenStore` in use (one name for type and token). */

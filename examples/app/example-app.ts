@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { INestApplication, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  TokenTrackingExceptionFilter,
+  TokenTrackingModule,
+  TokenTrackingModuleExtras,
+  TokenTrackingModuleOptions,
+  TokenTrackingPrismaClient,
+  TrackedJwtGuard,
+} from '../../src/index.js';
+import { AuthController } from './auth.controller.js';
+import { DemoUsers } from './demo-users.js';
+import { ProfileController } from './profile.controller.js';
+
+export interface ExampleAppSettings {
+  prisma: TokenTrackingPrismaClient;
+  /** Overrides of the token tracking options the example uses. */
+  tokenTracking?: Partial<TokenTrackingModuleOptions> & TokenTrackingModuleExtras;
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe. Default: none. */
+  trustProxy?: boolean | string | number;
+  logger?: false;
+}
+
+/**
+ * The example application, as a user would write it: a login route issuing
+ * tracked tokens, the guard applied globally with public routes marked, and
+ * the library's self-service and admin session routes with a role check.
+ */
+export async function createExampleApp(settings: ExampleAppSettings): Promise<INestApplication> {
+  @Module({
+    imports: [
+      TokenTrackingModule.forRoot({
+        prisma: settings.prisma,
+        signing: { algorithm: 'HS256', secret: process.env.JWT_SECRET ?? randomBytes(32) },
+        issuer: 'example-app',
+        audience: 'example-app-clients',
+        expiresIn: 3600,
+        maxUserSessions: 3,
+        sessionRoutes: true,
+        adminRoutes: { authorize: (session) => session.data.role === 'admin' },
+        ...settings.tokenTracking,
+      }),
+    ],
+    controllers: [AuthController, ProfileController],
+    providers: [
+      DemoUsers,
+      { provide: APP_GUARD, useClass: TrackedJwtGuard },
+      { provide: APP_FILTER, useClass: TokenTrackingExceptionFilter },
+    ],
+  })
+  class ExampleAppModule {}
+
+  const app = await NestFactory.create<NestExpressApplication>(ExampleAppModule, {
+    logger: settings.logger ?? ['error', 'warn'],
+  });
+  app.set('trust proxy', settings.trustProxy ?? false);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('token tracking example').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}

@@ -1,0 +1,64 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { PageRequest } from '../store/token-store.interface.js';
+import { TokenTrackingService } from '../token-tracking.service.js';
+import { AdminAccessGuard } from './admin-access.guard.js';
+import { ParseJtiPipe, ParsePagePipe, ParseUserIdPipe } from './route-params.js';
+import { ErrorResponseDto, RevokedCountDto, SessionListDto } from './session.dto.js';
+import { loadSessionList } from './session-list.js';
+import { TokenTrackingExceptionFilter } from './token-tracking-exception.filter.js';
+import { TrackedJwtGuard } from './tracked-jwt.guard.js';
+
+/**
+ * Session administration across users. Mounted when the module is given
+ * `adminRoutes` (default path `admin/sessions`); every request must pass
+ * `TrackedJwtGuard` and then the application's `adminRoutes.authorize` hook,
+ * without which every request is refused (403).
+ */
+@ApiTags('admin sessions')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorResponseDto })
+@ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The authorize hook refused, or none is configured' })
+@UseGuards(TrackedJwtGuard, AdminAccessGuard)
+@UseFilters(TokenTrackingExceptionFilter)
+@Controller()
+export class AdminSessionsController {
+  constructor(@Inject(TokenTrackingService) private readonly tokens: TokenTrackingService) {}
+
+  @Get('users/:userId')
+  @ApiOperation({ summary: "List a user's active sessions with their metadata, oldest first" })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'offset', required: false, type: Number })
+  @ApiOkResponse({ type: SessionListDto })
+  list(@Param('userId', ParseUserIdPipe) userId: string, @Query(ParsePagePipe) page: PageRequest): Promise<SessionListDto> {
+    return loadSessionList(this.tokens, userId, page);
+  }
+
+  @Delete('users/:userId')
+  @ApiOperation({ summary: "Revoke all of a user's tokens, tracked or not" })
+  @ApiOkResponse({ type: RevokedCountDto })
+  async revokeAll(@Param('userId', ParseUserIdPipe) userId: string): Promise<RevokedCountDto> {
+    return { revoked: await this.tokens.revokeAllUserTokens(userId, 'admin-revoke-all') };
+  }
+
+  @Delete(':jti')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Revoke one session' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already revoked or expired' })
+  async revokeOne(@Param('jti', ParseJtiPipe) jti: string): Promise<void> {
+    await this.tokens.revokeToken(jti, 'admin-revoke');
+  }
+}
