@@ -1,0 +1,106 @@
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { JwsCodec } from '../../src/jws/jws-codec.js';
+import { createAsymmetricKeys, createHmacKeys } from '../../src/jws/signing-keys.js';
+import { createTestDatabase, TestDatabase } from '../support/test-database.js';
+import { RunningApp, startExampleApp } from '../support/http-app.js';
+
+const SECRET = randomBytes(32);
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('TrackedJwtGuard over HTTP', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+  const codec = new JwsCodec(createHmacKeys('HS256', SECRET));
+  const claims = (overrides: Record<string, unknown> = {}) => {
+    const now = Date.now() / 1000;
+    return {
+      iss: 'example-app', aud: ['example-app-clients'], sub: 'user-alice', iat: now, nbf: Math.floor(now),
+      exp: Math.floor(now) + 600, jti: randomBytes(32).toString('base64url'), ...overrides,
+    };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startExampleApp({ prisma: db.prisma, tokenTracking: { signing: { secret: SECRET } } });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.dispose();
+  });
+
+  it('lets public routes through and guards the rest, as a global guard', async () => {
+    expect(await running.request('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const missing = await running.request('GET', '/profile');
+    expect(missing).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING', statusCode: 401 } });
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('accepts a fresh token, and rejects it in the very next request after it is revoked', async () => {
+    const token = await running.login('alice');
+    expect(await running.request('GET', '/profile', { token })).toMatchObject({ status: 200, body: { userId: 'user-alice', role: 'user' } });
+    expect((await running.request('DELETE', '/auth/sessions/current', { token })).status).toBe(204);
+    const after = await running.request('GET', '/profile', { token });
+    expect(after).toMatchObject({ status: 401, body: { code: 'TOKEN_REVOKED', message: 'token is already revoked' } });
+    expect(after.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="token is already revoked"');
+  });
+
+  const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  it.each<[string, () => string, string]>([
+    ['expired', () => codec.sign(claims({ exp: Math.floor(Date.now() / 1000) - 1 })), 'TOKEN_EXPIRED'],
+    ['not yet valid', () => codec.sign(claims({ nbf: Math.floor(Date.now() / 1000) + 3600 })), 'TOKEN_NOT_YET_VALID'],
+    ['signed with another key', () => new JwsCodec(createHmacKeys('HS256', randomBytes(32))).sign(claims()), 'INVALID_SIGNATURE'],
+    ['tampered', () => {
+      const [header, , signature] = codec.sign(claims()).split('.');
+      return `${header}.${base64url(claims({ sub: 'user-admin' }))}.${signature}`;
+    }, 'INVALID_SIGNATURE'],
+    ['alg none', () => `${base64url({ alg: 'none' })}.${base64url(claims())}.`, 'ALGORITHM_NOT_ALLOWED'],
+    ['another algorithm', () => new JwsCodec(createAsymmetricKeys('RS256', otherRsa)).sign(claims()), 'ALGORITHM_NOT_ALLOWED'],
+    ['from another issuer', () => codec.sign(claims({ iss: 'another-app' })), 'ISSUER_INVALID'],
+    ['for another audience', () => codec.sign(claims({ aud: ['another-api'] })), 'AUDIENCE_INVALID'],
+    ['missing its jti', () => codec.sign(claims({ jti: undefined })), 'INVALID_CLAIMS'],
+    ['malformed', () => 'not-a-jwt-but-long-enough', 'TOKEN_MALFORMED'],
+    ['too large', () => codec.sign(claims({ data: { blob: 'x'.repeat(9000) } })), 'TOKEN_TOO_LARGE'],
+    ['HS384 with the right secret', () => {
+      const input = `${base64url({ alg: 'HS384' })}.${base64url(claims())}`;
+      return `${input}.${createHmac('sha384', SECRET).update(input).digest('base64url')}`;
+    }, 'ALGORITHM_NOT_ALLOWED'],
+  ])('rejects a token %s with 401 and its code', async (_, makeToken, code) => {
+    const response = await running.request('GET', '/profile', { token: makeToken() });
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ statusCode: 401, code, message: expect.any(String), error: 'Unauthorized' });
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", error_description="[^"]+"$/);
+  });
+
+  it('treats a non-Bearer Authorization header as no token', async () => {
+    const response = await running.request('GET', '/profile', { headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
+    expect(response).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+  });
+
+  it('accepts a validly signed token that was never tracked (issued elsewhere with the same key)', async () => {
+    const response = await running.request('GET', '/profile', { token: codec.sign(claims({ data: { role: 'user' } })) });
+    expect(response).toMatchObject({ status: 200, body: { userId: 'user-alice' } });
+  });
+});
+
+describe('TrackedJwtGuard when the database is unreachable', () => {
+  it('answers 503 STORE_UNAVAILABLE, not 401 and not 500', async () => {
+    const { createPrismaClient } = await import('../../dev/prisma.js');
+    const prisma = createPrismaClient('postgresql://postgres:postgres@127.0.0.1:1/none');
+    const running = await startExampleApp({ prisma, tokenTracking: { signing: { secret: SECRET } } });
+    try {
+      const now = Date.now() / 1000;
+      const token = new JwsCodec(createHmacKeys('HS256', SECRET)).sign({
+        iss: 'example-app', aud: ['example-app-clients'], sub: 'u', iat: now, exp: Math.floor(now) + 60, jti: 'j'.repeat(43),
+      });
+      const guarded = await running.request('GET', '/profile', { token });
+      expect(guarded).toMatchObject({ status: 503, body: { code: 'STORE_UNAVAILABLE', statusCode: 503 } });
+      expect(guarded.headers.get('www-authenticate')).toBeNull();
+      const login = await running.request('POST', '/auth/login', { body: { username: 'alice', password: 'alice-password' } });
+      expect(login).toMatchObject({ status: 503, body: { code: 'STORE_UNAVAILABLE' } });
+    } finally {
+      await running.close();
+      await prisma.$disconnect();
+    }
+  });
+});

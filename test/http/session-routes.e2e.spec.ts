@@ -1,0 +1,221 @@
+import { createTestDatabase, TestDatabase } from '../support/test-database.js';
+import { RunningApp, startExampleApp } from '../support/http-app.js';
+
+describe('session routes over HTTP', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startExampleApp({ prisma: db.prisma });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.dispose();
+  });
+
+  afterEach(async () => {
+    // Each test starts with no active sessions.
+    await db.query('UPDATE issued_tokens SET revoked_at = now() WHERE revoked_at IS NULL');
+  });
+
+  it('logs in up to the cap, then answers 409 MAX_SESSIONS_EXCEEDED', async () => {
+    for (let n = 0; n < 3; n++) await running.login('alice');
+    const refused = await running.request('POST', '/auth/login', { body: { username: 'alice', password: 'alice-password' } });
+    expect(refused).toMatchObject({
+      status: 409,
+      body: { statusCode: 409, code: 'MAX_SESSIONS_EXCEEDED', message: 'maximum concurrent sessions exceeded' },
+    });
+  });
+
+  it('lists my sessions with their metadata and marks the current one', async () => {
+    const first = await running.login('alice', { 'user-agent': 'phone/1.0' });
+    const second = await running.login('alice', { 'user-agent': 'laptop/2.0' });
+    const listing = await running.request('GET', '/auth/sessions', { token: second });
+    expect(listing.status).toBe(200);
+    expect(listing.body).toMatchObject({ userId: 'user-alice', count: 2 });
+    expect(listing.body.sessions).toEqual([
+      expect.objectContaining({ userAgent: 'phone/1.0', clientIp: '127.0.0.1', current: false }),
+      expect.objectContaining({ userAgent: 'laptop/2.0', clientIp: '127.0.0.1', current: true }),
+    ]);
+    expect((await running.request('GET', '/auth/sessions?limit=1&offset=1', { token: first })).body).toMatchObject({
+      count: 2,
+      sessions: [expect.objectContaining({ userAgent: 'laptop/2.0', current: false })],
+    });
+  });
+
+  it('logs out my other devices and keeps this one working', async () => {
+    const others = [await running.login('alice'), await running.login('alice')];
+    const current = await running.login('alice');
+    expect(await running.request('DELETE', '/auth/sessions/others', { token: current })).toMatchObject({ status: 200, body: { revoked: 2 } });
+    expect((await running.request('GET', '/profile', { token: current })).status).toBe(200);
+    for (const token of others) {
+      expect((await running.request('GET', '/profile', { token })).body.code).toBe('TOKEN_REVOKED');
+    }
+  });
+
+  it('revokes one of my sessions by jti, and says 409 the second time', async () => {
+    const doomed = await running.login('alice');
+    const current = await running.login('alice');
+    const { body } = await running.request('GET', '/auth/sessions', { token: current });
+    const doomedJti = body.sessions.find((session: { current: boolean }) => !session.current).jti;
+    expect((await running.request('DELETE', `/auth/sessions/${doomedJti}`, { token: current })).status).toBe(204);
+    expect((await running.request('GET', '/profile', { token: doomed })).status).toBe(401);
+    expect(await running.request('DELETE', `/auth/sessions/${doomedJti}`, { token: current })).toMatchObject({
+      status: 409,
+      body: { code: 'TOKEN_REVOKED' },
+    });
+  });
+
+  it("answers 404 for another user's session, and leaves it alone", async () => {
+    const bobs = await running.login('bob');
+    const bobJti = (await running.request('GET', '/auth/sessions', { token: bobs })).body.sessions[0].jti;
+    const alices = await running.login('alice');
+    expect(await running.request('DELETE', `/auth/sessions/${bobJti}`, { token: alices })).toMatchObject({
+      status: 404,
+      body: { code: 'SESSION_NOT_FOUND' },
+    });
+    expect((await running.request('GET', '/profile', { token: bobs })).status).toBe(200);
+    const aliceListing = await running.request('GET', '/auth/sessions', { token: alices });
+    expect(aliceListing.body.sessions.map((session: { jti: string }) => session.jti)).not.toContain(bobJti);
+  });
+
+  it('logs me out everywhere', async () => {
+    const tokens = [await running.login('alice'), await running.login('alice')];
+    expect(await running.request('DELETE', '/auth/sessions', { token: tokens[0] })).toMatchObject({ status: 200, body: { revoked: 2 } });
+    for (const token of tokens) expect((await running.request('GET', '/profile', { token })).status).toBe(401);
+  });
+
+  it.each([
+    ['GET', '/auth/sessions?limit=abc', 'limit'],
+    ['GET', '/auth/sessions?limit=0', 'limit'],
+    ['GET', '/auth/sessions?limit=100000', 'limit'],
+    ['GET', '/auth/sessions?offset=-1', 'offset'],
+    ['DELETE', '/auth/sessions/not%20a%20jti', 'jti'],
+    ['DELETE', `/auth/sessions/${'a'.repeat(65)}`, 'jti'],
+  ])('answers 400 INVALID_ARGUMENT for %s %s', async (method, path, field) => {
+    const token = await running.login('bob');
+    const response = await running.request(method, path, { token });
+    expect(response).toMatchObject({ status: 400, body: { statusCode: 400, code: 'INVALID_ARGUMENT' } });
+    expect(response.body.message).toContain(field);
+  });
+
+  it('answers 400 for a login without credentials and 401 for wrong ones', async () => {
+    expect(await running.request('POST', '/auth/login', { body: { username: 'alice' } })).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await running.request('POST', '/auth/login', { body: { username: 'alice', password: 'nope' } })).toMatchObject({
+      status: 401,
+      body: { code: 'INVALID_CREDENTIALS' },
+    });
+  });
+});
+
+describe('admin session routes over HTTP', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startExampleApp({ prisma: db.prisma, tokenTracking: { maxUserSessions: 10 } });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.dispose();
+  });
+
+  it('refuses a normal user with 403 on every admin route', async () => {
+    const token = await running.login('alice');
+    for (const [method, path] of [
+      ['GET', '/admin/sessions/users/user-bob'],
+      ['DELETE', '/admin/sessions/users/user-bob'],
+      ['DELETE', `/admin/sessions/${'a'.repeat(43)}`],
+    ] as const) {
+      expect(await running.request(method, path, { token })).toMatchObject({ status: 403, body: { code: 'ADMIN_ACCESS_DENIED' } });
+    }
+  });
+
+  it('requires a token before the role check', async () => {
+    expect(await running.request('GET', '/admin/sessions/users/user-bob')).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+  });
+
+  it("lists, revokes one of, and revokes all of a user's sessions", async () => {
+    const admin = await running.login('admin');
+    const bobTokens = [
+      await running.login('bob', { 'user-agent': 'bob-phone' }),
+      await running.login('bob', { 'user-agent': 'bob-laptop' }),
+      await running.login('bob'),
+    ];
+    const listing = await running.request('GET', '/admin/sessions/users/user-bob', { token: admin });
+    expect(listing.status).toBe(200);
+    expect(listing.body).toMatchObject({ userId: 'user-bob', count: 3 });
+    expect(listing.body.sessions[0]).toMatchObject({ userId: 'user-bob', userAgent: 'bob-phone', clientIp: '127.0.0.1' });
+    expect(listing.body.sessions[0]).not.toHaveProperty('current');
+
+    const firstJti = listing.body.sessions[0].jti;
+    expect((await running.request('DELETE', `/admin/sessions/${firstJti}`, { token: admin })).status).toBe(204);
+    expect((await running.request('GET', '/profile', { token: bobTokens[0] })).body.code).toBe('TOKEN_REVOKED');
+    expect(await running.request('DELETE', `/admin/sessions/${firstJti}`, { token: admin })).toMatchObject({ status: 409 });
+    expect(await running.request('DELETE', `/admin/sessions/${'z'.repeat(43)}`, { token: admin })).toMatchObject({
+      status: 404,
+      body: { code: 'SESSION_NOT_FOUND' },
+    });
+
+    expect(await running.request('DELETE', '/admin/sessions/users/user-bob', { token: admin })).toMatchObject({ status: 200, body: { revoked: 2 } });
+    for (const token of bobTokens) expect((await running.request('GET', '/profile', { token })).status).toBe(401);
+    expect((await running.request('GET', '/admin/sessions/users/user-bob', { token: admin })).body.count).toBe(0);
+    expect((await running.request('GET', '/profile', { token: admin })).status).toBe(200);
+  });
+
+  it('documents both controllers in the OpenAPI document', async () => {
+    const { body } = await running.request('GET', '/docs-json');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining([
+      '/auth/sessions', '/auth/sessions/current', '/auth/sessions/others', '/auth/sessions/{jti}',
+      '/admin/sessions/users/{userId}', '/admin/sessions/{jti}',
+    ]));
+    expect(body.paths['/auth/sessions/{jti}'].delete.responses).toHaveProperty('404');
+  });
+});
+
+describe('admin routes with no authorization hook', () => {
+  it('refuse every request with 403, even from an authenticated admin', async () => {
+    const db = await createTestDatabase();
+    const running = await startExampleApp({ prisma: db.prisma, tokenTracking: { adminRoutes: true } });
+    try {
+      const token = await running.login('admin');
+      const response = await running.request('GET', '/admin/sessions/users/user-bob', { token });
+      expect(response).toMatchObject({ status: 403, body: { code: 'ADMIN_ACCESS_DENIED' } });
+      expect(response.body.message).toContain('adminRoutes.authorize');
+    } finally {
+      await running.close();
+      await db.dispose();
+    }
+  });
+});
+
+describe('client IP behind a proxy', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it.each<[string, boolean | string, string]>([
+    ['ignores X-Forwarded-For unless the proxy is trusted', false, '127.0.0.1'],
+    ['records the forwarded client when trust proxy covers the proxy', 'loopback', '203.0.113.9'],
+  ])('%s', async (_, trustProxy, expectedIp) => {
+    const running = await startExampleApp({ prisma: db.prisma, trustProxy, tokenTracking: { maxUserSessions: 0 } });
+    try {
+      const token = await running.login('alice', { 'x-forwarded-for': '203.0.113.9' });
+      const { body } = await running.request('GET', '/auth/sessions', { token });
+      expect(body.sessions.find((session: { current: boolean }) => session.current).clientIp).toBe(expectedIp);
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import { INestApplication } from '@nestjs/common';
+import { createExampleApp, ExampleAppSettings } from '../../examples/app/example-app.js';
+
+export interface JsonResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** The example application listening on a random loopback port, with a small HTTP client. */
+export interface RunningApp {
+  readonly app: INestApplication;
+  readonly baseUrl: string;
+  request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<JsonResponse>;
+  /** Logs in a demo account and returns the bearer token (fails the test otherwise). */
+  login(username: 'alice' | 'bob' | 'admin', headers?: Record<string, string>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startExampleApp(settings: ExampleAppSettings): Promise<RunningApp> {
+  const app = await createExampleApp({ logger: false, ...settings });
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const request: RunningApp['request'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  };
+  return {
+    app,
+    baseUrl,
+    request,
+    login: async (username, headers) => {
+      const response = await request('POST', '/auth/login', { body: { username, password: `${username}-password` }, headers });
+      if (response.status !== 200) throw new Error(`login of ${username} answered ${response.status}: ${JSON.stringify(response.body)}`);
+      return response.body.accessToken as string;
+    },
+    close: () => app.close(),
+  };
+}
