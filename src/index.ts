@@ -6,10 +6,11 @@ export {
 } from './token-tracking.module-definition.js';
 export type { SessionRoutesOptions, TokenTrackingModuleExtras } from './token-tracking.module-definition.js';
 export { TokenTrackingService } from './token-tracking.service.js';
-export type { GeneratedToken } from './token-tracking.service.js';
+export type { GeneratedToken, RevokeOptions, TokenPair } from './token-tracking.service.js';
 export type {
   AsymmetricSigningOptions,
   HmacSigningOptions,
+  PurgeOptions,
   TokenSigningOptions,
   TokenTrackingModuleOptions,
 } from './token-tracking-options.interface.js';
@@ -24,12 +25,18 @@ export { TokenStore } from './store/token-store.interface.js';
 export type {
   IssuedTokenRecord,
   PageRequest,
+  PurgeOutcome,
+  PurgeRequest,
   RevocationOutcome,
   RevocationRequest,
+  RevokedSessions,
+  RotationOutcome,
+  RotationRequest,
   SessionLimit,
+  SessionLimitPolicy,
   TokenIdentity,
 } from './store/token-store.interface.js';
-export type { TrackedSession } from './store/tracked-session.js';
+export type { TokenUse, TrackedSession, TrackedToken } from './store/tracked-session.js';
 export { PrismaTokenStore } from './store/prisma-token-store.js';
 export type { TokenTrackingPrismaClient } from './store/prisma-client.interface.js';
 export { TrackedJwtGuard } from './http/tracked-jwt.guard.js';
@@ -45,4 +52,15 @@ export type { AdminAuthorizePredicate, AdminRoutesOptions } from './http/admin-a
 export { SessionsController } from './http/sessions.controller.js';
 export { AdminSessionsController } from './http/admin-sessions.controller.js';
 export { ErrorResponseDto, RevokedCountDto, SessionDto, SessionListDto } from './http/session.dto.js';
+export {
+  RefreshTokenReuseDetectedEvent,
+  SessionsEvictedEvent,
+  TokenIssuedEvent,
+  TokenRefreshedEvent,
+  TokensPurgedEvent,
+  TokensRevokedEvent,
+  TokenTrackingEvents,
+} from './events/token-tracking.events.js';
+export type { RevocationScope } from './events/token-tracking.events.js';
+export { PurgeScheduler, PURGE_INTERVAL_NAME } from './lifecycle/purge-scheduler.js';
 export * from './errors/index.js';

@@ -4,7 +4,8 @@ import type { JwtFromRequest } from './http/tracked-jwt.strategy.js';
 import { JwsCodec } from './jws/jws-codec.js';
 import { isSigningAlgorithm, SigningAlgorithm } from './jws/signing-algorithm.js';
 import { createAsymmetricKeys, createHmacKeys } from './jws/signing-keys.js';
-import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
+import { SessionLimitPolicy } from './store/token-store.interface.js';
+import { PurgeOptions, TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
 
 /** The options with every default applied and every key parsed, checked once at startup. */
 export interface ResolvedTokenTrackingOptions {
@@ -14,6 +15,11 @@ export interface ResolvedTokenTrackingOptions {
   readonly expiresInSeconds: number;
   readonly trackUserTokens: boolean;
   readonly maxUserSessions: number;
+  readonly sessionLimitPolicy: SessionLimitPolicy;
+  readonly refreshExpiresInSeconds: number;
+  readonly refreshGraceMs: number;
+  readonly lastUsedIntervalMs: number;
+  readonly purge: Required<PurgeOptions> | null;
   readonly maxTokenSize: number;
   readonly clockToleranceSeconds: number;
   readonly jwtFromRequest: JwtFromRequest;
@@ -22,6 +28,14 @@ export interface ResolvedTokenTrackingOptions {
 
 export const DEFAULT_EXPIRES_IN_SECONDS = 86_400;
 export const DEFAULT_MAX_TOKEN_SIZE = 8_192;
+export const DEFAULT_REFRESH_EXPIRES_IN_SECONDS = 2_592_000;
+export const DEFAULT_PURGE: Required<PurgeOptions> = {
+  intervalSeconds: 3_600,
+  batchSize: 5_000,
+  retentionSeconds: 0,
+  maxDurationSeconds: 300,
+};
+const SESSION_LIMIT_POLICIES: readonly SessionLimitPolicy[] = ['reject', 'evict-oldest'];
 
 export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions): ResolvedTokenTrackingOptions {
   const issuer = requireNonEmpty(options.issuer, 'issuer');
@@ -35,6 +49,12 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
       'maxUserSessions needs trackUserTokens: true (sessions that are not recorded cannot be counted)',
     );
   }
+  const sessionLimitPolicy = options.sessionLimitPolicy ?? 'reject';
+  if (!SESSION_LIMIT_POLICIES.includes(sessionLimitPolicy)) {
+    throw new TokenTrackingConfigurationError(
+      `sessionLimitPolicy must be one of ${SESSION_LIMIT_POLICIES.join(', ')} (got ${String(sessionLimitPolicy)})`,
+    );
+  }
   return {
     codec: createCodec(options),
     issuer,
@@ -42,11 +62,26 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
     expiresInSeconds: requireInteger(options.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS, 'expiresIn', 1),
     trackUserTokens,
     maxUserSessions,
+    sessionLimitPolicy,
+    refreshExpiresInSeconds: requireInteger(options.refreshExpiresIn ?? DEFAULT_REFRESH_EXPIRES_IN_SECONDS, 'refreshExpiresIn', 1),
+    refreshGraceMs: requireInteger(options.refreshGraceSeconds ?? 10, 'refreshGraceSeconds', 0) * 1000,
+    lastUsedIntervalMs: requireInteger(options.lastUsedIntervalSeconds ?? 60, 'lastUsedIntervalSeconds', 0) * 1000,
+    purge: resolvePurge(options.purge),
     maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
     clockToleranceSeconds: requireInteger(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
     jwtFromRequest: options.jwtFromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
     clock: options.clock ?? Date.now,
   };
+}
+
+function resolvePurge(purge: PurgeOptions | false | undefined): Required<PurgeOptions> | null {
+  if (purge === false) return null;
+  const resolved = { ...DEFAULT_PURGE, ...purge };
+  requireInteger(resolved.intervalSeconds, 'purge.intervalSeconds', 1);
+  requireInteger(resolved.batchSize, 'purge.batchSize', 1);
+  requireInteger(resolved.retentionSeconds, 'purge.retentionSeconds', 0);
+  requireInteger(resolved.maxDurationSeconds, 'purge.maxDurationSeconds', 1);
+  return resolved;
 }
 
 function createCodec(options: TokenTrackingModuleOptions): JwsCodec {

@@ -2,7 +2,7 @@ import { AsymmetricAlgorithm, HmacAlgorithm } from './jws/signing-algorithm.js';
 import { KeyInput } from './jws/signing-keys.js';
 import { TokenTrackingPrismaClient } from './store/prisma-client.interface.js';
 import type { JwtFromRequest } from './http/tracked-jwt.strategy.js';
-import { TokenStore } from './store/token-store.interface.js';
+import { SessionLimitPolicy, TokenStore } from './store/token-store.interface.js';
 
 /** Sign with a shared secret (HMAC). */
 export interface HmacSigningOptions {
@@ -58,6 +58,26 @@ export interface TokenTrackingModuleOptions {
   trackUserTokens?: boolean;
   /** Most active sessions per user; 0 (the default) means unlimited. Requires tracking. */
   maxUserSessions?: number;
+  /**
+   * At the cap: `reject` the new login (default), or `evict-oldest`: revoke
+   * the oldest active session in the same atomic step that records the new one.
+   */
+  sessionLimitPolicy?: SessionLimitPolicy;
+  /** Lifetime of a refresh token in seconds (`generateTokenPair`). Default 2592000 (30 days). */
+  refreshExpiresIn?: number;
+  /**
+   * Seconds after a refresh during which the exchanged refresh token may be
+   * exchanged again (parallel requests from one client). Later reuse revokes
+   * the session. Default 10.
+   */
+  refreshGraceSeconds?: number;
+  /**
+   * The guard records a session's last use at most once per this many
+   * seconds per token, off the request path. 0 turns it off. Default 60.
+   */
+  lastUsedIntervalSeconds?: number;
+  /** The scheduled purge of expired rows; `false` turns it off. */
+  purge?: PurgeOptions | false;
   /** Longest token accepted, in characters. Default 8192. */
   maxTokenSize?: number;
   /** Seconds of clock skew tolerated when checking `exp` and `nbf`. Default 0. */
@@ -69,4 +89,19 @@ export interface TokenTrackingModuleOptions {
   jwtFromRequest?: JwtFromRequest;
   /** Milliseconds since the epoch; replace only in tests. Default `Date.now`. */
   clock?: () => number;
+}
+
+export interface PurgeOptions {
+  /** Seconds between runs. Default 3600. */
+  intervalSeconds?: number;
+  /** Rows deleted per statement. Default 5000. */
+  batchSize?: number;
+  /**
+   * Seconds an expired or revoked session's rows are kept after expiry, for
+   * audit. Default 0. (Deny-list entries always live exactly as long as the
+   * token could still be accepted.)
+   */
+  retentionSeconds?: number;
+  /** A run stops starting batches after this many seconds; the next continues. Default 300. */
+  maxDurationSeconds?: number;
 }

@@ -1,6 +1,10 @@
 import { Module, Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
+import { findEventSink, TokenEventPublisher } from './events/token-event-publisher.js';
 import { TrackedJwtStrategy } from './http/tracked-jwt.strategy.js';
+import { PurgeScheduler } from './lifecycle/purge-scheduler.js';
+import { SessionActivityRecorder } from './lifecycle/session-activity-recorder.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './resolved-options.js';
@@ -32,7 +36,15 @@ const providers: Provider[] = [
     inject: [RESOLVED_OPTIONS],
     useFactory: (options: ResolvedTokenTrackingOptions) => new TokenVerifier(options),
   },
+  {
+    provide: TokenEventPublisher,
+    inject: [ModuleRef],
+    useFactory: async (moduleRef: ModuleRef) =>
+      new TokenEventPublisher(await findEventSink((token) => moduleRef.get(token as never, { strict: false }))),
+  },
   TokenTrackingService,
+  SessionActivityRecorder,
+  PurgeScheduler,
   TrackedJwtStrategy,
 ];
 

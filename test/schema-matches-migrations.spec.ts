@@ -19,6 +19,14 @@ const POSTGRES_TYPES: Record<string, string> = {
   Text: 'text',
 };
 
+/** How information_schema spells the default Prisma declares (only the kinds the schema uses). */
+function postgresDefault(value: { name?: string } | string | undefined, nativeType: string): string | null {
+  if (value === undefined) return null;
+  if (typeof value === 'string') return `'${value}'::${POSTGRES_TYPES[nativeType]}`;
+  if (value.name === 'now') return 'CURRENT_TIMESTAMP';
+  return `unmapped default ${JSON.stringify(value)}`;
+}
+
 /**
  * schema.prisma is what a host application copies; the SQL migrations are
  * what databases actually get. This proves, on a database migrated by those
@@ -67,7 +75,7 @@ describe('prisma/schema.prisma and prisma/migrations', () => {
       for (const field of model.fields.filter((candidate) => candidate.kind === 'scalar')) {
         const [nativeType, nativeArgs] = (field.nativeType ?? ['Text', []]) as [string, string[]];
         const argument = nativeArgs[0] === undefined ? null : Number(nativeArgs[0]);
-        const defaultValue = field.default as { name?: string } | undefined;
+        const defaultValue = field.default as { name?: string } | string | undefined;
         expectedColumns.push({
           table_name: table,
           column_name: field.dbName ?? field.name,
@@ -75,7 +83,7 @@ describe('prisma/schema.prisma and prisma/migrations', () => {
           character_maximum_length: nativeType === 'VarChar' ? argument : null,
           datetime_precision: nativeType === 'Timestamptz' ? argument : null,
           is_nullable: field.isRequired ? 'NO' : 'YES',
-          column_default: defaultValue?.name === 'now' ? 'CURRENT_TIMESTAMP' : null,
+          column_default: postgresDefault(defaultValue, nativeType),
         });
       }
       for (const index of dmmf.datamodel.indexes.filter((candidate) => candidate.model === model.name)) {

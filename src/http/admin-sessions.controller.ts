@@ -11,10 +11,12 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { VerifiedToken } from '../jwt/token-claims.js';
 import { PageRequest } from '../store/token-store.interface.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
 import { AdminAccessGuard } from './admin-access.guard.js';
-import { ParseJtiPipe, ParsePagePipe, ParseUserIdPipe } from './route-params.js';
+import { CurrentSession } from './current-session.decorator.js';
+import { ParseIdPipe, ParsePagePipe, ParseUserIdPipe } from './route-params.js';
 import { ErrorResponseDto, RevokedCountDto, SessionListDto } from './session.dto.js';
 import { loadSessionList } from './session-list.js';
 import { TokenTrackingExceptionFilter } from './token-tracking-exception.filter.js';
@@ -48,17 +50,17 @@ export class AdminSessionsController {
   @Delete('users/:userId')
   @ApiOperation({ summary: "Revoke all of a user's tokens, tracked or not" })
   @ApiOkResponse({ type: RevokedCountDto })
-  async revokeAll(@Param('userId', ParseUserIdPipe) userId: string): Promise<RevokedCountDto> {
-    return { revoked: await this.tokens.revokeAllUserTokens(userId, 'admin-revoke-all') };
+  async revokeAll(@CurrentSession() admin: VerifiedToken, @Param('userId', ParseUserIdPipe) userId: string): Promise<RevokedCountDto> {
+    return { revoked: await this.tokens.revokeAllUserTokens(userId, { reason: 'admin-revoke-all', actor: admin.userId }) };
   }
 
-  @Delete(':jti')
+  @Delete(':sessionId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Revoke one session' })
+  @ApiOperation({ summary: 'Revoke one session (by session id, or the jti of one of its tokens)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already revoked or expired' })
-  async revokeOne(@Param('jti', ParseJtiPipe) jti: string): Promise<void> {
-    await this.tokens.revokeToken(jti, 'admin-revoke');
+  async revokeOne(@CurrentSession() admin: VerifiedToken, @Param('sessionId', ParseIdPipe) sessionId: string): Promise<void> {
+    await this.tokens.revokeToken(sessionId, { reason: 'admin-revoke', actor: admin.userId });
   }
 }

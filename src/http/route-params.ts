@@ -2,17 +2,17 @@ import { Injectable, PipeTransform } from '@nestjs/common';
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import { PageRequest } from '../store/token-store.interface.js';
 
-const JTI_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_USER_ID_LENGTH = 255;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-/** A `:jti` route parameter: 1 to 64 base64url characters. */
+/** A `:sessionId` (or jti) route parameter: 1 to 64 base64url characters. */
 @Injectable()
-export class ParseJtiPipe implements PipeTransform<string, string> {
+export class ParseIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!JTI_PATTERN.test(value)) {
-      throw new InvalidArgumentError('jti must be 1 to 64 characters of A-Z, a-z, 0-9, "-" or "_"');
+    if (!ID_PATTERN.test(value)) {
+      throw new InvalidArgumentError('sessionId must be 1 to 64 characters of A-Z, a-z, 0-9, "-" or "_"');
     }
     return value;
   }

@@ -7,11 +7,11 @@ export async function loadSessionList(
   tokens: TokenTrackingService,
   userId: string,
   page: PageRequest,
-  currentJti?: string,
+  currentSessionId?: string,
 ): Promise<SessionListDto> {
   const [count, sessions] = await Promise.all([
     tokens.getUserSessionCount(userId),
-    tokens.getActiveUserTokens(userId, page),
+    tokens.getUserSessions(userId, page),
   ]);
-  return { userId, count, sessions: sessions.map((session) => SessionDto.from(session, currentJti)) };
+  return { userId, count, sessions: sessions.map((session) => SessionDto.from(session, currentSessionId)) };
 }

@@ -3,17 +3,23 @@ import { TrackedSession } from '../store/tracked-session.js';
 
 /** One active session, as the session endpoints return it. */
 export class SessionDto {
-  @ApiProperty({ description: 'Token id (jti)', example: 'QJtiI50aflavEil5hIRf3gwcTTuUBgx2O8SS4kVkSjA' })
-  jti!: string;
+  @ApiProperty({
+    description: 'Session id: the jti of a token issued alone, or the `sid` shared by an access/refresh pair',
+    example: 'QJtiI50aflavEil5hIRf3gwcTTuUBgx2O8SS4kVkSjA',
+  })
+  sessionId!: string;
 
   @ApiProperty()
   userId!: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
-  issuedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'When the session began' })
+  createdAt!: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When its last active token expires' })
   expiresAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Last authenticated request (recorded at most once per interval)' })
+  lastUsedAt!: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' })
   clientIp!: string | null;
@@ -24,15 +30,16 @@ export class SessionDto {
   @ApiPropertyOptional({ description: 'True for the session making this request (self-service listing only)' })
   current?: boolean;
 
-  static from(session: TrackedSession, currentJti?: string): SessionDto {
+  static from(session: TrackedSession, currentSessionId?: string): SessionDto {
     return {
-      jti: session.jti,
+      sessionId: session.sessionId,
       userId: session.userId,
-      issuedAt: session.issuedAt.toISOString(),
+      createdAt: session.createdAt.toISOString(),
       expiresAt: session.expiresAt.toISOString(),
+      lastUsedAt: session.lastUsedAt?.toISOString() ?? null,
       clientIp: session.clientIp,
       userAgent: session.userAgent,
-      ...(currentJti === undefined ? {} : { current: session.jti === currentJti }),
+      ...(currentSessionId === undefined ? {} : { current: session.sessionId === currentSessionId }),
     };
   }
 }

@@ -14,7 +14,7 @@ import { VerifiedToken } from '../jwt/token-claims.js';
 import { PageRequest } from '../store/token-store.interface.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
 import { CurrentSession } from './current-session.decorator.js';
-import { ParseJtiPipe, ParsePagePipe } from './route-params.js';
+import { ParseIdPipe, ParsePagePipe } from './route-params.js';
 import { ErrorResponseDto, RevokedCountDto, SessionListDto } from './session.dto.js';
 import { loadSessionList } from './session-list.js';
 import { TokenTrackingExceptionFilter } from './token-tracking-exception.filter.js';
@@ -40,38 +40,42 @@ export class SessionsController {
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ type: SessionListDto })
   list(@CurrentSession() session: VerifiedToken, @Query(ParsePagePipe) page: PageRequest): Promise<SessionListDto> {
-    return loadSessionList(this.tokens, session.userId, page, session.jti);
+    return loadSessionList(this.tokens, session.userId, page, session.sessionId);
   }
 
   @Delete('current')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Log out: revoke the token making this request' })
+  @ApiOperation({ summary: 'Log out: revoke the session making this request (its refresh token too)' })
   @ApiNoContentResponse()
   async revokeCurrent(@CurrentSession() session: VerifiedToken): Promise<void> {
-    await this.tokens.revokeTokenById(session.jti, session.expiresAt, 'logout');
+    await this.tokens.revokeTokenById(session.jti, session.expiresAt, { reason: 'logout', actor: session.userId });
   }
 
   @Delete('others')
   @ApiOperation({ summary: 'Log out my other devices: revoke every session but this one' })
   @ApiOkResponse({ type: RevokedCountDto })
   async revokeOthers(@CurrentSession() session: VerifiedToken): Promise<RevokedCountDto> {
-    return { revoked: await this.tokens.revokeOtherUserSessions(session.userId, session.jti) };
+    return {
+      revoked: await this.tokens.revokeOtherUserSessions(session.userId, session.sessionId, { actor: session.userId }),
+    };
   }
 
-  @Delete(':jti')
+  @Delete(':sessionId')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Revoke one of my sessions' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No active session of mine has this jti' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No session of mine has this id' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already revoked or expired' })
-  async revokeOne(@CurrentSession() session: VerifiedToken, @Param('jti', ParseJtiPipe) jti: string): Promise<void> {
-    await this.tokens.revokeUserSession(session.userId, jti);
+  async revokeOne(@CurrentSession() session: VerifiedToken, @Param('sessionId', ParseIdPipe) sessionId: string): Promise<void> {
+    await this.tokens.revokeUserSession(session.userId, sessionId, { actor: session.userId });
   }
 
   @Delete()
   @ApiOperation({ summary: 'Log out everywhere: revoke all my tokens, this one included' })
   @ApiOkResponse({ type: RevokedCountDto })
   async revokeAll(@CurrentSession() session: VerifiedToken): Promise<RevokedCountDto> {
-    return { revoked: await this.tokens.revokeAllUserTokens(session.userId, 'logout-everywhere') };
+    return {
+      revoked: await this.tokens.revokeAllUserTokens(session.userId, { reason: 'logout-everywhere', actor: session.userId }),
+    };
   }
 }

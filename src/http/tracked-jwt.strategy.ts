@@ -5,6 +5,7 @@ import { MissingTokenError } from '../errors/missing-token.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { SessionActivityRecorder } from '../lifecycle/session-activity-recorder.js';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { ResolvedTokenTrackingOptions } from '../resolved-options.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
@@ -64,12 +65,15 @@ class BearerTokenStrategy extends Strategy {
 export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy, TRACKED_JWT_STRATEGY) {
   constructor(
     @Inject(TokenTrackingService) private readonly tokens: TokenTrackingService,
+    @Inject(SessionActivityRecorder) private readonly activity: SessionActivityRecorder,
     @Inject(RESOLVED_OPTIONS) options: ResolvedTokenTrackingOptions,
   ) {
     super(options.jwtFromRequest);
   }
 
-  validate(token: string): Promise<VerifiedToken> {
-    return this.tokens.parseToken(token);
+  async validate(token: string): Promise<VerifiedToken> {
+    const session = await this.tokens.parseToken(token);
+    this.activity.touch(session.jti);
+    return session;
   }
 }

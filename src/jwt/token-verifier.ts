@@ -7,7 +7,7 @@ import { TokenExpiredError } from '../errors/token-expired.error.js';
 import { TokenNotYetValidError } from '../errors/token-not-yet-valid.error.js';
 import { TokenTooLargeError } from '../errors/token-too-large.error.js';
 import { ResolvedTokenTrackingOptions } from '../resolved-options.js';
-import { VerifiedToken } from './token-claims.js';
+import { REFRESH_TOKEN_USE, VerifiedToken } from './token-claims.js';
 
 /** Shortest string that can be a signed JWT; anything shorter is not worth parsing. */
 const MIN_TOKEN_LENGTH = 20;
@@ -30,10 +30,11 @@ export class TokenVerifier {
   }
 
   private checkClaims(claims: Record<string, unknown>): VerifiedToken {
-    const { sub, jti, iat, exp, nbf, data } = claims;
+    const { sub, jti, sid, iat, exp, nbf, data } = claims;
     if (
       typeof sub !== 'string' || sub === '' ||
       typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH ||
+      (sid !== undefined && (typeof sid !== 'string' || sid === '' || sid.length > MAX_JTI_LENGTH)) ||
       !isNumericDate(iat) || !isNumericDate(exp) ||
       (nbf !== undefined && !isNumericDate(nbf)) ||
       (data !== undefined && !isPlainObject(data))
@@ -49,6 +50,8 @@ export class TokenVerifier {
     return {
       jti,
       userId: sub,
+      sessionId: (sid as string | undefined) ?? jti,
+      tokenUse: claims.token_use === REFRESH_TOKEN_USE ? 'refresh' : 'access',
       issuedAt: new Date(Math.round(iat * 1000)),
       expiresAt: new Date(Math.round(exp * 1000)),
       data: (data as Record<string, unknown> | undefined) ?? {},

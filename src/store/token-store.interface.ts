@@ -1,11 +1,24 @@
-import { TrackedSession } from './tracked-session.js';
+import { TokenUse, TrackedSession, TrackedToken } from './tracked-session.js';
 
 /** A token to record at issuance. */
-export type IssuedTokenRecord = TrackedSession;
+export interface IssuedTokenRecord {
+  readonly jti: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly tokenUse: TokenUse;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  readonly clientIp: string | null;
+  readonly userAgent: string | null;
+}
 
-/** What `recordIssued` must enforce; `maxSessions` 0 means no cap. */
+/** What to do when a new session would exceed the cap. */
+export type SessionLimitPolicy = 'reject' | 'evict-oldest';
+
+/** What `recordNewSession` must enforce; `maxSessions` 0 means no cap. */
 export interface SessionLimit {
   readonly maxSessions: number;
+  readonly policy: SessionLimitPolicy;
   /** The instant at which "active" (unexpired) is judged. */
   readonly now: Date;
 }
@@ -39,44 +52,102 @@ export interface RevocationRequest {
   readonly untracked?: { readonly expiresAt: Date; readonly userId?: string; readonly issuedAt?: Date };
 }
 
-export type RevocationOutcome = 'revoked' | 'already-revoked' | 'expired' | 'not-found';
+export type RevocationOutcome =
+  | { readonly status: 'revoked'; readonly userId: string | null; readonly sessionId: string | null }
+  | { readonly status: 'already-revoked' | 'expired' | 'not-found' };
+
+export interface RotationRequest {
+  /** The refresh token presented, already verified and checked against revocation. */
+  readonly presented: TokenIdentity;
+  /** The new access/refresh pair, in the same session. */
+  readonly next: readonly IssuedTokenRecord[];
+  readonly now: Date;
+  /** How long after a rotation the old refresh token may be exchanged again. */
+  readonly graceMs: number;
+}
+
+export type RotationOutcome =
+  | { readonly status: 'rotated' | 'grace'; readonly sessionId: string }
+  | { readonly status: 'reused'; readonly sessionId: string }
+  | { readonly status: 'revoked' | 'not-found' };
+
+export interface RevokedSessions {
+  /** Sessions that were active and are now revoked. */
+  readonly sessionIds: readonly string[];
+}
+
+/** Cut-off instants of a purge: rows expired at or before these go. */
+export interface PurgeRequest {
+  /** Tracked tokens whose `expires_at` is at or before this. */
+  readonly tokensExpiredBy: Date;
+  /** Deny-list entries whose token expired at or before this. */
+  readonly revocationsExpiredBy: Date;
+  /** Revoke-all watermarks set at or before this (every token they cover has expired). */
+  readonly watermarksSetBy: Date;
+  readonly batchSize: number;
+  /** Stop starting new batches after this long; the next run continues. */
+  readonly maxDurationMs: number;
+}
+
+export type PurgeOutcome =
+  | { readonly status: 'skipped' }
+  | { readonly status: 'done' | 'time-limit'; readonly tokens: number; readonly revocations: number; readonly watermarks: number };
 
 /**
  * Persistence contract of the library. Every method either does what it says
- * or throws (`TokenStoreUnavailableError` when the backend fails); none of
- * them may answer "not revoked" when it does not know.
+ * or throws (`TokenStoreUnavailableError` when the backend fails); none may
+ * answer "not revoked" when it does not know.
  */
 export interface TokenStore {
   /**
-   * Records a new token. When `limit.maxSessions` > 0 the count of the user's
-   * active sessions and the insert are one atomic step, serialised per user
-   * across every process sharing the store; at the cap nothing is recorded
-   * and `MaxSessionsExceededError` is thrown.
+   * Records the tokens of a new session. When `limit.maxSessions` > 0 the
+   * count of the user's active sessions and the insert are one atomic step,
+   * serialised per user across every process sharing the store. At the cap,
+   * `reject` records nothing and throws `MaxSessionsExceededError`;
+   * `evict-oldest` revokes the oldest sessions in the same step.
    */
-  recordIssued(token: IssuedTokenRecord, limit: SessionLimit): Promise<void>;
+  recordNewSession(tokens: readonly IssuedTokenRecord[], limit: SessionLimit): Promise<RevokedSessions>;
 
-  /** Unexpired, unrevoked tracked tokens of the user. */
+  /** Active sessions of the user. */
   countActiveSessions(userId: string, now: Date): Promise<number>;
 
-  /** The same tokens, oldest first; all of them unless a page is asked for. */
+  /** The same sessions, oldest first; all of them unless a page is asked for. */
   listActiveSessions(userId: string, now: Date, page?: PageRequest): Promise<TrackedSession[]>;
 
-  /** True when the token was revoked alone or by its user's revoke-all. */
+  /** Unexpired, unrevoked, unrotated tokens of the user, oldest first. */
+  listActiveTokens(userId: string, now: Date): Promise<TrackedToken[]>;
+
+  /** True when the token was revoked alone, with its session, or by its user's revoke-all. */
   isRevoked(token: TokenIdentity): Promise<boolean>;
 
+  /** Revokes the token's whole session when it is tracked; deny-lists it alone when not. */
   revoke(request: RevocationRequest): Promise<RevocationOutcome>;
 
   /**
    * Revokes every token of the user issued at or before `at`, tracked or
-   * not, and returns how many tracked active sessions that ended.
+   * not, and returns the sessions that were active.
    */
-  revokeAllForUser(userId: string, at: Date, reason: string): Promise<number>;
+  revokeAllForUser(userId: string, at: Date, reason: string): Promise<RevokedSessions>;
+
+  /** Revokes every active session of the user but `keepSessionId`. */
+  revokeOtherSessions(userId: string, keepSessionId: string, at: Date, reason: string): Promise<RevokedSessions>;
 
   /**
-   * Revokes every active tracked session of the user except `keepJti` ("log
-   * out my other devices") and returns how many it ended.
+   * Exchanges a refresh token for the next pair of its session, atomically:
+   * the old one is marked rotated and the new ones recorded, or nothing
+   * changes. A refresh token rotated longer than `graceMs` ago is reuse: the
+   * whole session is revoked (and that revocation is kept).
    */
-  revokeOtherSessions(userId: string, keepJti: string, at: Date, reason: string): Promise<number>;
+  rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>;
+
+  /** Records when tokens were last used (never moves a time backwards). */
+  recordLastUsed(uses: ReadonlyArray<{ readonly jti: string; readonly at: Date }>): Promise<void>;
+
+  /**
+   * Deletes expired rows in bounded batches. At most one purge runs at a
+   * time across all processes; a purge that finds another running is skipped.
+   */
+  purgeExpired(request: PurgeRequest): Promise<PurgeOutcome>;
 }
 
 /** Injection token of the `TokenStore` in use (one name for type and token). */

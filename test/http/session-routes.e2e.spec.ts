@@ -55,14 +55,14 @@ describe('session routes over HTTP', () => {
     }
   });
 
-  it('revokes one of my sessions by jti, and says 409 the second time', async () => {
+  it('revokes one of my sessions by id, and says 409 the second time', async () => {
     const doomed = await running.login('alice');
     const current = await running.login('alice');
     const { body } = await running.request('GET', '/auth/sessions', { token: current });
-    const doomedJti = body.sessions.find((session: { current: boolean }) => !session.current).jti;
-    expect((await running.request('DELETE', `/auth/sessions/${doomedJti}`, { token: current })).status).toBe(204);
+    const doomedSession = body.sessions.find((session: { current: boolean }) => !session.current).sessionId;
+    expect((await running.request('DELETE', `/auth/sessions/${doomedSession}`, { token: current })).status).toBe(204);
     expect((await running.request('GET', '/profile', { token: doomed })).status).toBe(401);
-    expect(await running.request('DELETE', `/auth/sessions/${doomedJti}`, { token: current })).toMatchObject({
+    expect(await running.request('DELETE', `/auth/sessions/${doomedSession}`, { token: current })).toMatchObject({
       status: 409,
       body: { code: 'TOKEN_REVOKED' },
     });
@@ -70,15 +70,15 @@ describe('session routes over HTTP', () => {
 
   it("answers 404 for another user's session, and leaves it alone", async () => {
     const bobs = await running.login('bob');
-    const bobJti = (await running.request('GET', '/auth/sessions', { token: bobs })).body.sessions[0].jti;
+    const bobSession = (await running.request('GET', '/auth/sessions', { token: bobs })).body.sessions[0].sessionId;
     const alices = await running.login('alice');
-    expect(await running.request('DELETE', `/auth/sessions/${bobJti}`, { token: alices })).toMatchObject({
+    expect(await running.request('DELETE', `/auth/sessions/${bobSession}`, { token: alices })).toMatchObject({
       status: 404,
       body: { code: 'SESSION_NOT_FOUND' },
     });
     expect((await running.request('GET', '/profile', { token: bobs })).status).toBe(200);
     const aliceListing = await running.request('GET', '/auth/sessions', { token: alices });
-    expect(aliceListing.body.sessions.map((session: { jti: string }) => session.jti)).not.toContain(bobJti);
+    expect(aliceListing.body.sessions.map((session: { sessionId: string }) => session.sessionId)).not.toContain(bobSession);
   });
 
   it('logs me out everywhere', async () => {
@@ -92,8 +92,8 @@ describe('session routes over HTTP', () => {
     ['GET', '/auth/sessions?limit=0', 'limit'],
     ['GET', '/auth/sessions?limit=100000', 'limit'],
     ['GET', '/auth/sessions?offset=-1', 'offset'],
-    ['DELETE', '/auth/sessions/not%20a%20jti', 'jti'],
-    ['DELETE', `/auth/sessions/${'a'.repeat(65)}`, 'jti'],
+    ['DELETE', '/auth/sessions/not%20an%20id', 'sessionId'],
+    ['DELETE', `/auth/sessions/${'a'.repeat(65)}`, 'sessionId'],
   ])('answers 400 INVALID_ARGUMENT for %s %s', async (method, path, field) => {
     const token = await running.login('bob');
     const response = await running.request(method, path, { token });
@@ -155,10 +155,10 @@ describe('admin session routes over HTTP', () => {
     expect(listing.body.sessions[0]).toMatchObject({ userId: 'user-bob', userAgent: 'bob-phone', clientIp: '127.0.0.1' });
     expect(listing.body.sessions[0]).not.toHaveProperty('current');
 
-    const firstJti = listing.body.sessions[0].jti;
-    expect((await running.request('DELETE', `/admin/sessions/${firstJti}`, { token: admin })).status).toBe(204);
+    const firstSession = listing.body.sessions[0].sessionId;
+    expect((await running.request('DELETE', `/admin/sessions/${firstSession}`, { token: admin })).status).toBe(204);
     expect((await running.request('GET', '/profile', { token: bobTokens[0] })).body.code).toBe('TOKEN_REVOKED');
-    expect(await running.request('DELETE', `/admin/sessions/${firstJti}`, { token: admin })).toMatchObject({ status: 409 });
+    expect(await running.request('DELETE', `/admin/sessions/${firstSession}`, { token: admin })).toMatchObject({ status: 409 });
     expect(await running.request('DELETE', `/admin/sessions/${'z'.repeat(43)}`, { token: admin })).toMatchObject({
       status: 404,
       body: { code: 'SESSION_NOT_FOUND' },
@@ -173,10 +173,10 @@ describe('admin session routes over HTTP', () => {
   it('documents both controllers in the OpenAPI document', async () => {
     const { body } = await running.request('GET', '/docs-json');
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining([
-      '/auth/sessions', '/auth/sessions/current', '/auth/sessions/others', '/auth/sessions/{jti}',
-      '/admin/sessions/users/{userId}', '/admin/sessions/{jti}',
+      '/auth/sessions', '/auth/sessions/current', '/auth/sessions/others', '/auth/sessions/{sessionId}',
+      '/admin/sessions/users/{userId}', '/admin/sessions/{sessionId}',
     ]));
-    expect(body.paths['/auth/sessions/{jti}'].delete.responses).toHaveProperty('404');
+    expect(body.paths['/auth/sessions/{sessionId}'].delete.responses).toHaveProperty('404');
   });
 });
 

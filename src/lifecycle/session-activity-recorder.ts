@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { ResolvedTokenTrackingOptions } from '../resolved-options.js';
+import { TokenStore } from '../store/token-store.interface.js';
+
+/** Tokens remembered as recently recorded; beyond this the oldest are forgotten. */
+export const MAX_REMEMBERED_TOKENS = 100_000;
+/** Uses wait this long to be written together in one statement. */
+const FLUSH_DELAY_MS = 1_000;
+
+/**
+ * Records when tokens were last used without touching the request path:
+ * `touch` is a map lookup; the writes are batched into one UPDATE per
+ * second, and a token is written at most once per `lastUsedIntervalSeconds`
+ * by this process. Memory is bounded by `MAX_REMEMBERED_TOKENS` entries.
+ */
+@Injectable()
+export class SessionActivityRecorder implements OnApplicationShutdown {
+  private readonly logger = new Logger('TokenTracking');
+  private readonly lastWritten = new Map<string, number>();
+  private readonly pending = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
+    @Inject(TokenStore) private readonly store: TokenStore,
+  ) {}
+
+  touch(jti: string): void {
+    const interval = this.options.lastUsedIntervalMs;
+    if (interval === 0 || !this.options.trackUserTokens) return;
+    const now = this.options.clock();
+    const previous = this.lastWritten.get(jti);
+    if (previous !== undefined && now - previous < interval) return;
+    // Re-inserting moves the key to the end: the map's order is least recently written first.
+    this.lastWritten.delete(jti);
+    this.lastWritten.set(jti, now);
+    if (this.lastWritten.size > MAX_REMEMBERED_TOKENS) {
+      this.lastWritten.delete(this.lastWritten.keys().next().value!);
+    }
+    this.pending.set(jti, now);
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+  }
+
+  /** Writes what is pending now; failures are logged, never thrown. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return this.flushing;
+    const uses = [...this.pending].map(([jti, at]) => ({ jti, at: new Date(at) }));
+    this.pending.clear();
+    this.flushing = this.flushing
+      .then(() => this.store.recordLastUsed(uses))
+      .catch((error: unknown) => {
+        this.logger.warn(`could not record last use of ${uses.length} token(s): ${(error as Error)?.message ?? String(error)}`);
+      });
+    return this.flushing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+}
