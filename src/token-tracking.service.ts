@@ -94,11 +94,11 @@ export class TokenTrackingService {
     data: Record<string, unknown> = {},
     context?: IssueContextSource,
   ): Promise<GeneratedToken> {
-    const issue = this.prepareIssue(userId, data, context);
-    const jti = newId();
-    const token = this.sign(issue, jti, jti, 'access', this.options.expiresInSeconds);
-    await this.recordNewSession(issue, [token]);
-    return token;
+    return this.startSession(this.prepareRequest(userId, data, context), (issue) => {
+      const jti = newId();
+      const token = this.sign(issue, jti, jti, 'access', this.options.expiresInSeconds);
+      return { tokens: [token], value: token };
+    });
   }
 
   /**
@@ -112,11 +112,10 @@ export class TokenTrackingService {
     context?: IssueContextSource,
   ): Promise<TokenPair> {
     this.assertTracking();
-    const issue = this.prepareIssue(userId, data, context);
-    const sessionId = newId();
-    const pair = this.signPair(issue, sessionId);
-    await this.recordNewSession(issue, [pair.accessToken, pair.refreshToken]);
-    return pair;
+    return this.startSession(this.prepareRequest(userId, data, context), (issue) => {
+      const pair = this.signPair(issue, newId());
+      return { tokens: [pair.accessToken, pair.refreshToken], value: pair };
+    });
   }
 
   /**
@@ -132,7 +131,7 @@ export class TokenTrackingService {
     const presented = this.verifier.verify(refreshToken);
     if (presented.tokenUse !== 'refresh') throw new TokenTypeMismatchError('refresh');
     if (await this.store.isRevoked(presented)) throw new TokenRevokedError();
-    const issue = this.prepareIssue(presented.userId, { ...presented.data }, context);
+    const issue = this.stamp(this.prepareRequest(presented.userId, { ...presented.data }, context));
     const pair = this.signPair(issue, presented.sessionId);
     const outcome = await this.store.rotateRefreshToken({
       presented,
@@ -298,11 +297,17 @@ export class TokenTrackingService {
     return outcome;
   }
 
-  private prepareIssue(userId: string, data: Record<string, unknown>, context: IssueContextSource | undefined): PreparedIssue {
+  /** Checks everything about an issuance that can be checked before signing. */
+  private prepareRequest(userId: string, data: Record<string, unknown>, context: IssueContextSource | undefined): IssueRequest {
     assertUserId(userId);
     assertTokenData(data);
+    return { userId, data, context: normalizeIssueContext(context) };
+  }
+
+  /** Fixes the issue time: called as late as possible, right before signing. */
+  private stamp(request: IssueRequest): PreparedIssue {
     const nowMs = this.options.clock();
-    return { userId, data, context: normalizeIssueContext(context), nowMs, issuedAt: new Date(nowMs) };
+    return { ...request, nowMs, issuedAt: new Date(nowMs) };
   }
 
   private sign(issue: PreparedIssue, jti: string, sessionId: string, tokenUse: TokenUse, lifetimeSeconds: number): GeneratedToken {
@@ -348,22 +353,38 @@ export class TokenTrackingService {
     };
   }
 
-  private async recordNewSession(issue: PreparedIssue, tokens: GeneratedToken[]): Promise<void> {
-    if (!this.options.trackUserTokens) return;
-    const first = tokens[0]!;
-    const { sessionIds: evicted } = await this.store.recordNewSession(
-      tokens.map((token) => this.recordOf(token, issue)),
-      { maxSessions: this.options.maxUserSessions, policy: this.options.sessionLimitPolicy, now: issue.issuedAt },
+  /**
+   * Signs and records a new session. With a cap, the store calls `sign`
+   * under the user's lock, so issue times follow the recording order.
+   */
+  private async startSession<T>(
+    request: IssueRequest,
+    sign: (issue: PreparedIssue) => { tokens: GeneratedToken[]; value: T },
+  ): Promise<T> {
+    if (!this.options.trackUserTokens) return sign(this.stamp(request)).value;
+    let signed: { issue: PreparedIssue; tokens: GeneratedToken[] } | undefined;
+    const { value, evictedSessionIds } = await this.store.recordNewSession(
+      request.userId,
+      () => {
+        const issue = this.stamp(request);
+        const { tokens, value } = sign(issue);
+        signed = { issue, tokens };
+        return { records: tokens.map((token) => this.recordOf(token, issue)), value };
+      },
+      { maxSessions: this.options.maxUserSessions, policy: this.options.sessionLimitPolicy },
     );
-    if (evicted.length > 0) {
-      this.events.publish(TokenTrackingEvents.EVICTED, new SessionsEvictedEvent(issue.userId, evicted, first.sessionId, issue.issuedAt));
-      this.publishRevoked(issue.userId, 'session', evicted, 'evicted', null, issue.issuedAt);
+    const { issue, tokens } = signed!;
+    const sessionId = tokens[0]!.sessionId;
+    if (evictedSessionIds.length > 0) {
+      this.events.publish(TokenTrackingEvents.EVICTED, new SessionsEvictedEvent(issue.userId, evictedSessionIds, sessionId, issue.issuedAt));
+      this.publishRevoked(issue.userId, 'session', evictedSessionIds, 'evicted', null, issue.issuedAt);
     }
     this.events.publish(TokenTrackingEvents.ISSUED, new TokenIssuedEvent(
-      issue.userId, first.sessionId, tokens.map((token) => token.jti), issue.issuedAt,
+      issue.userId, sessionId, tokens.map((token) => token.jti), issue.issuedAt,
       new Date(Math.max(...tokens.map((token) => token.expiresAt.getTime()))),
       issue.context.clientIp, issue.context.userAgent,
     ));
+    return value;
   }
 
   private async applyRevocation(request: RevocationRequest, options: RevokeOptions): Promise<void> {
@@ -408,11 +429,15 @@ export class TokenTrackingService {
   }
 }
 
-/** Everything about one issuance that every token of it shares. */
-interface PreparedIssue {
+/** A checked request for a new session. */
+interface IssueRequest {
   readonly userId: string;
   readonly data: Record<string, unknown>;
   readonly context: NormalizedIssueContext;
+}
+
+/** Everything about one issuance that every token of it shares. */
+interface PreparedIssue extends IssueRequest {
   readonly nowMs: number;
   readonly issuedAt: Date;
 }

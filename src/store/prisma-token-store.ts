@@ -4,11 +4,13 @@ import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import {
   IssuedTokenRecord,
+  NewSession,
   PageRequest,
   PurgeOutcome,
   PurgeRequest,
   RevocationOutcome,
   RevocationRequest,
+  RecordedSession,
   RevokedSessions,
   RotationOutcome,
   RotationRequest,
@@ -71,22 +73,25 @@ export class PrismaTokenStore implements TokenStore {
     private readonly transactionOptions: PrismaTransactionOptions = { maxWait: 10_000, timeout: 10_000 },
   ) {}
 
-  async recordNewSession(tokens: readonly IssuedTokenRecord[], limit: SessionLimit): Promise<RevokedSessions> {
-    const userId = tokens[0]?.userId;
-    if (userId === undefined) return { sessionIds: [] };
+  async recordNewSession<T>(userId: string, build: () => NewSession<T>, limit: SessionLimit): Promise<RecordedSession<T>> {
     if (limit.maxSessions <= 0) {
-      await this.run(() => this.insertTokens(this.prisma, tokens));
-      return { sessionIds: [] };
+      const session = build();
+      await this.run(() => this.insertTokens(this.prisma, session.records));
+      return { value: session.value, evictedSessionIds: [] };
     }
     const outcome = await this.withUserLock(userId, async (tx) => {
+      // Signed under the lock: the issue time is the recording order, so
+      // "oldest" means the same thing to eviction and to the user.
+      const session = build();
+      const now = session.records[0]!.issuedAt;
       const evicted = limit.policy === 'evict-oldest'
-        ? await this.evictOldestSessions(tx, userId, limit)
+        ? await this.evictOldestSessions(tx, userId, limit.maxSessions, now)
         : [];
-      const inserted = await this.insertTokens(tx, tokens, limit);
-      return { inserted, evicted };
+      const inserted = await this.insertTokens(tx, session.records, { maxSessions: limit.maxSessions, now });
+      return { inserted, evicted, value: session.value };
     });
     if (!outcome.inserted) throw new MaxSessionsExceededError();
-    return { sessionIds: outcome.evicted };
+    return { value: outcome.value, evictedSessionIds: outcome.evicted };
   }
 
   async countActiveSessions(userId: string, now: Date): Promise<number> {
@@ -285,7 +290,7 @@ export class PrismaTokenStore implements TokenStore {
   private async insertTokens(
     client: PrismaRawClient,
     tokens: readonly IssuedTokenRecord[],
-    limit?: SessionLimit,
+    limit?: { maxSessions: number; now: Date },
   ): Promise<boolean> {
     const userId = tokens[0]!.userId;
     const inserted = await client.$executeRaw`
@@ -303,17 +308,17 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   /** Revokes the oldest active sessions so one more fits under the cap. */
-  private async evictOldestSessions(tx: PrismaRawClient, userId: string, limit: SessionLimit): Promise<string[]> {
+  private async evictOldestSessions(tx: PrismaRawClient, userId: string, maxSessions: number, now: Date): Promise<string[]> {
     const victims = await tx.$queryRaw<{ session_id: string }[]>`
       WITH active AS (
         SELECT session_id, min(issued_at) AS started FROM issued_tokens
-         WHERE user_id = ${userId} AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ${limit.now}
+         WHERE user_id = ${userId} AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ${now}
          GROUP BY session_id
       )
       SELECT session_id FROM active ORDER BY started, session_id
-       LIMIT GREATEST((SELECT count(*) FROM active) - ${limit.maxSessions}::int + 1, 0)`;
+       LIMIT GREATEST((SELECT count(*) FROM active) - ${maxSessions}::int + 1, 0)`;
     const sessionIds = victims.map((row) => row.session_id);
-    if (sessionIds.length > 0) await this.revokeSessions(tx, sessionIds, limit.now, 'evicted');
+    if (sessionIds.length > 0) await this.revokeSessions(tx, sessionIds, now, 'evicted');
     return sessionIds;
   }
 

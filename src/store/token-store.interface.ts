@@ -19,8 +19,24 @@ export type SessionLimitPolicy = 'reject' | 'evict-oldest';
 export interface SessionLimit {
   readonly maxSessions: number;
   readonly policy: SessionLimitPolicy;
-  /** The instant at which "active" (unexpired) is judged. */
-  readonly now: Date;
+}
+
+/**
+ * The tokens of a new session, built (signed) by the caller when the store
+ * asks: under the user's lock when there is a cap, so that issue times
+ * follow the order in which sessions are recorded. "Active" is judged at the
+ * first token's `issuedAt`.
+ */
+export interface NewSession<T> {
+  readonly records: readonly IssuedTokenRecord[];
+  /** Handed back to the caller untouched (the signed tokens). */
+  readonly value: T;
+}
+
+export interface RecordedSession<T> {
+  readonly value: T;
+  /** Sessions revoked by the `evict-oldest` policy to make room. */
+  readonly evictedSessionIds: readonly string[];
 }
 
 /** The token identity a revocation check needs, all from verified claims. */
@@ -100,13 +116,13 @@ export type PurgeOutcome =
  */
 export interface TokenStore {
   /**
-   * Records the tokens of a new session. When `limit.maxSessions` > 0 the
+   * Records the tokens of a new session, which `build` signs. When `limit.maxSessions` > 0 the
    * count of the user's active sessions and the insert are one atomic step,
    * serialised per user across every process sharing the store. At the cap,
    * `reject` records nothing and throws `MaxSessionsExceededError`;
    * `evict-oldest` revokes the oldest sessions in the same step.
    */
-  recordNewSession(tokens: readonly IssuedTokenRecord[], limit: SessionLimit): Promise<RevokedSessions>;
+  recordNewSession<T>(userId: string, build: () => NewSession<T>, limit: SessionLimit): Promise<RecordedSession<T>>;
 
   /** Active sessions of the user. */
   countActiveSessions(userId: string, now: Date): Promise<number>;

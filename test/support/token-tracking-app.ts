@@ -1,3 +1,4 @@
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import {
   TokenStore,
@@ -15,6 +16,9 @@ export const TEST_AUDIENCE = 'api';
 export interface TokenTrackingApp {
   readonly tokens: TokenTrackingService;
   readonly store: TokenStore;
+  /** Every lifecycle event emitted, in order (the app has EventEmitterModule). */
+  readonly events: Array<{ name: string; payload: unknown }>;
+  get<T>(token: unknown): T;
   close(): Promise<void>;
 }
 
@@ -23,12 +27,16 @@ export async function startTokenTracking(
   overrides: Partial<TokenTrackingModuleOptions> = {},
 ): Promise<TokenTrackingApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TokenTrackingModule.forRoot(testOptions(prisma, overrides))],
+    imports: [EventEmitterModule.forRoot({ wildcard: false }), TokenTrackingModule.forRoot(testOptions(prisma, overrides))],
   }).compile();
+  const events: TokenTrackingApp['events'] = [];
+  moduleRef.get(EventEmitter2).onAny((name, payload) => events.push({ name: String(name), payload }));
   await moduleRef.init();
   return {
     tokens: moduleRef.get(TokenTrackingService),
     store: moduleRef.get<TokenStore>(TokenStore),
+    events,
+    get: <T>(token: unknown) => moduleRef.get<T>(token as never, { strict: false }),
     close: () => moduleRef.close(),
   };
 }
@@ -42,6 +50,8 @@ export function testOptions(
     signing: { algorithm: 'HS256', secret: TEST_SECRET },
     issuer: TEST_ISSUER,
     audience: TEST_AUDIENCE,
+    // Tests call purgeExpired() themselves.
+    purge: false,
     ...overrides,
   };
 }
