@@ -63,4 +63,5 @@ export {
 } from './events/token-tracking.events.js';
 export type { RevocationScope } from './events/token-tracking.events.js';
 export { PurgeScheduler, PURGE_INTERVAL_NAME } from './lifecycle/purge-scheduler.js';
+export { describePurge, runPurgeCommand } from './lifecycle/purge-command.js';
 export * from './errors/index.js';

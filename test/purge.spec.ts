@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { ModuleRef } from '@nestjs/core';
 import pg from 'pg';
 import { PurgeScheduler, TokensPurgedEvent, TokenTrackingEvents } from '../src/index.js';
 import { ManualClock } from './support/manual-clock.js';
@@ -186,6 +187,42 @@ describe('the purge schedule', () => {
       await expect(scheduler.tick()).resolves.toBeUndefined();
       expect(logged).toHaveBeenCalledTimes(2);
       expect(logged.mock.calls[0]?.[0]).toMatch(/^purge failed, retrying at the next run: /);
+    } finally {
+      await app.close();
+      await prisma.$disconnect();
+    }
+  });
+});
+
+describe('runPurgeCommand', () => {
+  it('prints how many rows it removed and returns exit code 0', async () => {
+    const db = await createTestDatabase();
+    const clock = new ManualClock(T0);
+    const app = await startTokenTracking(db.prisma, { clock: clock.now, expiresIn: 60 });
+    try {
+      await app.tokens.generateToken('cli-user');
+      await app.tokens.revokeToken((await app.tokens.generateToken('cli-user')).jti);
+      clock.advance(60_000);
+      const lines: string[] = [];
+      const { runPurgeCommand } = await import('../src/index.js');
+      const code = await runPurgeCommand(app.get<ModuleRef>(ModuleRef), (line) => lines.push(line));
+      expect(code).toBe(0);
+      expect(lines).toEqual([expect.stringMatching(/^Purged 2 expired tokens, 1 revocation and 0 revoke-all watermarks in \d+ ms\.$/)]);
+    } finally {
+      await app.close();
+      await db.dispose();
+    }
+  });
+
+  it('reports a failure and returns exit code 1', async () => {
+    const { createPrismaClient } = await import('../dev/prisma.js');
+    const prisma = createPrismaClient('postgresql://postgres:postgres@127.0.0.1:1/none');
+    const app = await startTokenTracking(prisma);
+    try {
+      const lines: string[] = [];
+      const { runPurgeCommand } = await import('../src/index.js');
+      expect(await runPurgeCommand(app.get<ModuleRef>(ModuleRef), (line) => lines.push(line))).toBe(1);
+      expect(lines[0]).toMatch(/^purge failed: the token store is unavailable/);
     } finally {
       await app.close();
       await prisma.$disconnect();

@@ -1,0 +1,127 @@
+import { PrismaTokenStore, TokenStore, TokensRevokedEvent, TokenTrackingEvents, TokenIssuedEvent } from '../src/index.js';
+import { SessionActivityRecorder } from '../src/lifecycle/session-activity-recorder.js';
+import { ManualClock } from './support/manual-clock.js';
+import { recordingTokenStore } from './support/recording-token-store.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { RunningApp, startExampleApp } from './support/http-app.js';
+import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
+
+describe('last use of a session', () => {
+  let db: TestDatabase;
+  let app: TokenTrackingApp;
+  let calls: string[];
+  const clock = new ManualClock(Date.UTC(2026, 10, 28, 9));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    let store: TokenStore;
+    ({ store, calls } = recordingTokenStore(new PrismaTokenStore(db.prisma)));
+    app = await startTokenTracking(undefined, { store, clock: clock.now, lastUsedIntervalSeconds: 60 });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  it('is written at most once per interval per token, in batches, off the caller', async () => {
+    const recorder = app.get<SessionActivityRecorder>(SessionActivityRecorder);
+    const first = await app.tokens.generateToken('active-user');
+    const second = await app.tokens.generateToken('active-user');
+    calls.length = 0;
+    recorder.touch(first.jti);
+    recorder.touch(second.jti);
+    clock.advance(30_000);
+    recorder.touch(first.jti);
+    expect(calls).toEqual([]);
+    await recorder.flush();
+    expect(calls).toEqual(['recordLastUsed']);
+    const [session] = await app.tokens.getUserSessions('active-user');
+    expect(session?.lastUsedAt?.getTime()).toBe(clock.now() - 30_000);
+
+    clock.advance(30_000);
+    recorder.touch(first.jti);
+    await recorder.flush();
+    const lastUse = new Map((await app.tokens.getUserSessions('active-user')).map((s) => [s.sessionId, s.lastUsedAt?.getTime()]));
+    expect(lastUse.get(first.sessionId)).toBe(clock.now());
+    expect(lastUse.get(second.sessionId)).toBe(clock.now() - 60_000);
+    expect(calls).toEqual(['recordLastUsed', 'listActiveSessions', 'recordLastUsed', 'listActiveSessions']);
+  });
+
+  it('never moves a last-use time backwards (another instance may have written a later one)', async () => {
+    const token = await app.tokens.generateToken('monotonic-user');
+    await app.store.recordLastUsed([{ jti: token.jti, at: new Date(clock.now() + 5_000) }]);
+    await app.store.recordLastUsed([{ jti: token.jti, at: new Date(clock.now()) }]);
+    const [session] = await app.tokens.getUserSessions('monotonic-user');
+    expect(session?.lastUsedAt?.getTime()).toBe(clock.now() + 5_000);
+  });
+});
+
+describe('last use through the guard', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startExampleApp({ prisma: db.prisma });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.dispose();
+  });
+
+  it('is recorded after an authenticated request, and is null before', async () => {
+    const token = await running.login('alice');
+    const before = await running.request('GET', '/auth/sessions', { token });
+    expect(before.body.sessions[0].lastUsedAt).toBeNull();
+    await running.app.get(SessionActivityRecorder, { strict: false }).flush();
+    const after = await running.request('GET', '/auth/sessions', { token });
+    expect(Date.parse(after.body.sessions[0].lastUsedAt)).toBeGreaterThan(Date.now() - 10_000);
+  });
+});
+
+describe('lifecycle events', () => {
+  it('carry typed payloads for issuance and revocations, with reason and actor', async () => {
+    const db = await createTestDatabase();
+    const app = await startTokenTracking(db.prisma);
+    try {
+      const issued = await app.tokens.generateToken('evented-user', {}, { clientIp: '192.0.2.1', userAgent: 'ua' });
+      await app.tokens.revokeToken(issued.jti, { reason: 'password-change', actor: 'admin-7' });
+      const other = await app.tokens.generateToken('evented-user');
+      await app.tokens.revokeAllUserTokens('evented-user', { actor: 'security-team' });
+      expect(app.events.map((event) => event.name)).toEqual([
+        TokenTrackingEvents.ISSUED, TokenTrackingEvents.REVOKED, TokenTrackingEvents.ISSUED, TokenTrackingEvents.REVOKED,
+      ]);
+      expect(app.events[0]?.payload).toEqual(new TokenIssuedEvent(
+        'evented-user', issued.sessionId, [issued.jti], issued.issuedAt, issued.expiresAt, '192.0.2.1', 'ua',
+      ));
+      expect(app.events[1]?.payload).toEqual(expect.objectContaining({
+        userId: 'evented-user', scope: 'session', sessionIds: [issued.sessionId], reason: 'password-change', actor: 'admin-7',
+      }));
+      expect(app.events[1]?.payload).toBeInstanceOf(TokensRevokedEvent);
+      expect(app.events[3]?.payload).toEqual(expect.objectContaining({
+        scope: 'all', sessionIds: [other.sessionId], reason: 'revoke-all', actor: 'security-team',
+      }));
+    } finally {
+      await app.close();
+      await db.dispose();
+    }
+  });
+
+  it('are skipped without an event emitter, and a throwing listener does not break the operation', async () => {
+    const db = await createTestDatabase();
+    const app = await startTokenTracking(db.prisma);
+    try {
+      const { EventEmitter2 } = await import('@nestjs/event-emitter');
+      app.get<InstanceType<typeof EventEmitter2>>(EventEmitter2).on(TokenTrackingEvents.ISSUED, () => {
+        throw new Error('listener bug');
+      });
+      await expect(app.tokens.generateToken('listener-user')).resolves.toBeDefined();
+      expect(await app.tokens.getUserSessionCount('listener-user')).toBe(1);
+    } finally {
+      await app.close();
+      await db.dispose();
+    }
+  });
+});
