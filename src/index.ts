@@ -11,6 +11,7 @@ export type {
   AsymmetricSigningOptions,
   HmacSigningOptions,
   PurgeOptions,
+  RevocationCacheOptions,
   TokenSigningOptions,
   TokenTrackingModuleOptions,
 } from './token-tracking-options.interface.js';
@@ -64,4 +65,6 @@ export {
 export type { RevocationScope } from './events/token-tracking.events.js';
 export { PurgeScheduler, PURGE_INTERVAL_NAME } from './lifecycle/purge-scheduler.js';
 export { describePurge, runPurgeCommand } from './lifecycle/purge-command.js';
+export { RevocationChecker } from './sync/revocation-checker.js';
+export { REVOCATION_CHANNEL } from './sync/revocation-channel.js';
 export * from './errors/index.js';

@@ -5,7 +5,14 @@ import { JwsCodec } from './jws/jws-codec.js';
 import { isSigningAlgorithm, SigningAlgorithm } from './jws/signing-algorithm.js';
 import { createAsymmetricKeys, createHmacKeys } from './jws/signing-keys.js';
 import { SessionLimitPolicy } from './store/token-store.interface.js';
-import { PurgeOptions, TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
+import { PurgeOptions, RevocationCacheOptions, TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
+
+export interface ResolvedRevocationCache {
+  readonly connectionString: string;
+  readonly maxEntries: number;
+  readonly maxAgeMs: number;
+  readonly heartbeatMs: number;
+}
 
 /** The options with every default applied and every key parsed, checked once at startup. */
 export interface ResolvedTokenTrackingOptions {
@@ -20,6 +27,8 @@ export interface ResolvedTokenTrackingOptions {
   readonly refreshGraceMs: number;
   readonly lastUsedIntervalMs: number;
   readonly purge: Required<PurgeOptions> | null;
+  readonly revocationCache: ResolvedRevocationCache | null;
+  readonly whenStoreUnavailable: 'reject' | 'accept-signed';
   readonly maxTokenSize: number;
   readonly clockToleranceSeconds: number;
   readonly jwtFromRequest: JwtFromRequest;
@@ -67,6 +76,8 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
     refreshGraceMs: requireInteger(options.refreshGraceSeconds ?? 10, 'refreshGraceSeconds', 0) * 1000,
     lastUsedIntervalMs: requireInteger(options.lastUsedIntervalSeconds ?? 60, 'lastUsedIntervalSeconds', 0) * 1000,
     purge: resolvePurge(options.purge),
+    revocationCache: resolveRevocationCache(options.revocationCache),
+    whenStoreUnavailable: resolveUnavailablePolicy(options.whenStoreUnavailable),
     maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
     clockToleranceSeconds: requireInteger(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
     jwtFromRequest: options.jwtFromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -82,6 +93,21 @@ function resolvePurge(purge: PurgeOptions | false | undefined): Required<PurgeOp
   requireInteger(resolved.retentionSeconds, 'purge.retentionSeconds', 0);
   requireInteger(resolved.maxDurationSeconds, 'purge.maxDurationSeconds', 1);
   return resolved;
+}
+
+function resolveRevocationCache(cache: RevocationCacheOptions | false | undefined): ResolvedRevocationCache | null {
+  if (!cache) return null;
+  return {
+    connectionString: requireNonEmpty(cache.connectionString, 'revocationCache.connectionString'),
+    maxEntries: requireInteger(cache.maxEntries ?? 100_000, 'revocationCache.maxEntries', 1),
+    maxAgeMs: requireInteger(cache.maxAgeSeconds ?? 60, 'revocationCache.maxAgeSeconds', 1) * 1000,
+    heartbeatMs: requireInteger(cache.heartbeatSeconds ?? 2, 'revocationCache.heartbeatSeconds', 1) * 1000,
+  };
+}
+
+function resolveUnavailablePolicy(policy: unknown): 'reject' | 'accept-signed' {
+  if (policy === undefined || policy === 'reject' || policy === 'accept-signed') return policy ?? 'reject';
+  throw new TokenTrackingConfigurationError(`whenStoreUnavailable must be 'reject' or 'accept-signed' (got ${String(policy)})`);
 }
 
 function createCodec(options: TokenTrackingModuleOptions): JwsCodec {

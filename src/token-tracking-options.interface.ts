@@ -78,6 +78,19 @@ export interface TokenTrackingModuleOptions {
   lastUsedIntervalSeconds?: number;
   /** The scheduled purge of expired rows; `false` turns it off. */
   purge?: PurgeOptions | false;
+  /**
+   * Answer revocation checks from memory, kept in sync across instances by
+   * PostgreSQL LISTEN/NOTIFY, instead of one query per request. Off unless
+   * given (it needs its own connection, which Prisma cannot provide).
+   */
+  revocationCache?: RevocationCacheOptions | false;
+  /**
+   * When the revocation check cannot reach the database: `reject` (default)
+   * refuses the request (503 in the guard); `accept-signed` lets a validly
+   * signed, unexpired token through without the check — availability over
+   * revocation, logged every 30 s while it lasts.
+   */
+  whenStoreUnavailable?: 'reject' | 'accept-signed';
   /** Longest token accepted, in characters. Default 8192. */
   maxTokenSize?: number;
   /** Seconds of clock skew tolerated when checking `exp` and `nbf`. Default 0. */
@@ -104,4 +117,15 @@ export interface PurgeOptions {
   retentionSeconds?: number;
   /** A run stops starting batches after this many seconds; the next continues. Default 300. */
   maxDurationSeconds?: number;
+}
+
+export interface RevocationCacheOptions {
+  /** The same database as the Prisma client, for one LISTEN connection (`pg` must be installed). */
+  connectionString: string;
+  /** Most verdicts kept in memory (about 200 bytes each). Default 100000. */
+  maxEntries?: number;
+  /** A verdict is re-checked after this many seconds, whatever the notifications say. Default 60. */
+  maxAgeSeconds?: number;
+  /** Seconds between liveness checks of the LISTEN connection (also their timeout). Default 2. */
+  heartbeatSeconds?: number;
 }

@@ -5,6 +5,7 @@ import { findEventSink, TokenEventPublisher } from './events/token-event-publish
 import { TrackedJwtStrategy } from './http/tracked-jwt.strategy.js';
 import { PurgeScheduler } from './lifecycle/purge-scheduler.js';
 import { SessionActivityRecorder } from './lifecycle/session-activity-recorder.js';
+import { RevocationChecker } from './sync/revocation-checker.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './resolved-options.js';
@@ -42,6 +43,7 @@ const providers: Provider[] = [
     useFactory: async (moduleRef: ModuleRef) =>
       new TokenEventPublisher(await findEventSink((token) => moduleRef.get(token as never, { strict: false }))),
   },
+  RevocationChecker,
   TokenTrackingService,
   SessionActivityRecorder,
   PurgeScheduler,
@@ -58,6 +60,6 @@ const providers: Provider[] = [
  */
 @Module({
   providers,
-  exports: [TokenTrackingService, TokenStore, TokenVerifier],
+  exports: [TokenTrackingService, TokenStore, TokenVerifier, RevocationChecker],
 })
 export class TokenTrackingModule extends ConfigurableModuleClass {}

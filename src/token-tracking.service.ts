@@ -32,6 +32,8 @@ import {
   TokenStore,
 } from './store/token-store.interface.js';
 import { TokenUse, TrackedSession, TrackedToken } from './store/tracked-session.js';
+import { Invalidation } from './sync/revocation-cache.js';
+import { RevocationChecker } from './sync/revocation-checker.js';
 
 /** A freshly signed token and what was recorded about it. */
 export interface GeneratedToken {
@@ -78,6 +80,7 @@ export class TokenTrackingService {
     @Inject(TokenStore) private readonly store: TokenStore,
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
     @Inject(TokenEventPublisher) private readonly events: TokenEventPublisher,
+    @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
   ) {}
 
   /**
@@ -130,15 +133,15 @@ export class TokenTrackingService {
     this.assertTracking();
     const presented = this.verifier.verify(refreshToken);
     if (presented.tokenUse !== 'refresh') throw new TokenTypeMismatchError('refresh');
-    if (await this.store.isRevoked(presented)) throw new TokenRevokedError();
+    if (await this.revocations.isRevoked(presented)) throw new TokenRevokedError();
     const issue = this.stamp(this.prepareRequest(presented.userId, { ...presented.data }, context));
     const pair = this.signPair(issue, presented.sessionId);
-    const outcome = await this.store.rotateRefreshToken({
+    const outcome = await this.afterwardsForgetting({ userId: presented.userId }, () => this.store.rotateRefreshToken({
       presented,
       next: [pair.accessToken, pair.refreshToken].map((token) => this.recordOf(token, issue)),
       now: issue.issuedAt,
       graceMs: this.options.refreshGraceMs,
-    });
+    }));
     switch (outcome.status) {
       case 'rotated':
       case 'grace':
@@ -168,7 +171,7 @@ export class TokenTrackingService {
   async parseToken(token: string): Promise<VerifiedToken> {
     const verified = this.verifier.verify(token);
     if (verified.tokenUse !== 'access') throw new TokenTypeMismatchError('access');
-    if (await this.store.isRevoked(verified)) throw new TokenRevokedError();
+    if (await this.revocations.isRevoked(verified)) throw new TokenRevokedError();
     return verified;
   }
 
@@ -252,7 +255,8 @@ export class TokenTrackingService {
     assertId(currentSessionId, 'session id');
     const reason = reasonOf(options, 'revoke-others');
     const at = this.now();
-    const { sessionIds } = await this.store.revokeOtherSessions(userId, currentSessionId, at, reason);
+    const { sessionIds } = await this.afterwardsForgetting({ userId }, () =>
+      this.store.revokeOtherSessions(userId, currentSessionId, at, reason));
     this.publishRevoked(userId, 'other-sessions', sessionIds, reason, options.actor ?? null, at);
     return sessionIds.length;
   }
@@ -265,7 +269,7 @@ export class TokenTrackingService {
     assertUserId(userId);
     const reason = reasonOf(options, 'revoke-all');
     const at = this.now();
-    const { sessionIds } = await this.store.revokeAllForUser(userId, at, reason);
+    const { sessionIds } = await this.afterwardsForgetting({ userId }, () => this.store.revokeAllForUser(userId, at, reason));
     this.publishRevoked(userId, 'all', sessionIds, reason, options.actor ?? null, at);
     return sessionIds.length;
   }
@@ -363,7 +367,9 @@ export class TokenTrackingService {
   ): Promise<T> {
     if (!this.options.trackUserTokens) return sign(this.stamp(request)).value;
     let signed: { issue: PreparedIssue; tokens: GeneratedToken[] } | undefined;
-    const { value, evictedSessionIds } = await this.store.recordNewSession(
+    const { value, evictedSessionIds } = await this.afterwardsForgetting(
+      this.options.sessionLimitPolicy === 'evict-oldest' ? { userId: request.userId } : null,
+      () => this.store.recordNewSession(
       request.userId,
       () => {
         const issue = this.stamp(request);
@@ -372,7 +378,7 @@ export class TokenTrackingService {
         return { records: tokens.map((token) => this.recordOf(token, issue)), value };
       },
       { maxSessions: this.options.maxUserSessions, policy: this.options.sessionLimitPolicy },
-    );
+    ));
     const { issue, tokens } = signed!;
     const sessionId = tokens[0]!.sessionId;
     if (evictedSessionIds.length > 0) {
@@ -388,7 +394,12 @@ export class TokenTrackingService {
   }
 
   private async applyRevocation(request: RevocationRequest, options: RevokeOptions): Promise<void> {
-    const outcome = await this.store.revoke(request);
+    const userId = request.ownerUserId ?? request.untracked?.userId;
+    const outcome = await this.afterwardsForgetting(userId ? { userId } : { jti: request.jti }, () => this.store.revoke(request));
+    // A tracked token's session may hold other tokens of its user.
+    if (outcome.status === 'revoked' && outcome.userId && outcome.userId !== userId) {
+      this.revocations.invalidate({ userId: outcome.userId });
+    }
     switch (outcome.status) {
       case 'revoked':
         this.publishRevoked(
@@ -406,6 +417,18 @@ export class TokenTrackingService {
         throw new TokenExpiredError();
       case 'not-found':
         throw new SessionNotFoundError();
+    }
+  }
+
+  /**
+   * Runs a revoking write, then drops this instance's cached verdicts it may
+   * have made stale, even if the write failed (it may have committed).
+   */
+  private async afterwardsForgetting<T>(target: Invalidation | null, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      if (target) this.revocations.invalidate(target);
     }
   }
 

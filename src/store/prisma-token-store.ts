@@ -1,6 +1,7 @@
 import { MaxSessionsExceededError } from '../errors/max-sessions-exceeded.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
+import { REVOCATION_CHANNEL } from '../sync/revocation-channel.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import {
   IssuedTokenRecord,
@@ -168,7 +169,7 @@ export class PrismaTokenStore implements TokenStore {
         const current = await this.findToken(tx, jti);
         if (!current || current.revoked_at !== null) return null;
         if (current.expires_at.getTime() <= at.getTime()) return 'expired' as const;
-        return this.revokeSessions(tx, [current.session_id], at, reason);
+        return this.revokeSessions(tx, current.user_id, [current.session_id], at, reason);
       });
       if (revoked === null) return { status: 'already-revoked' };
       if (revoked === 'expired') return { status: 'expired' };
@@ -191,6 +192,7 @@ export class PrismaTokenStore implements TokenStore {
         UPDATE issued_tokens SET revoked_at = ${at}, revoked_reason = ${reason}
          WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${at}
         RETURNING session_id, rotated_at IS NULL AS was_active`;
+      await this.announce(tx, { u: userId });
       return { sessionIds: distinct(rows.filter((row) => row.was_active).map((row) => row.session_id)) };
     });
   }
@@ -202,7 +204,7 @@ export class PrismaTokenStore implements TokenStore {
          WHERE user_id = ${userId} AND session_id <> ${keepSessionId}
            AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ${at}`;
       const sessionIds = others.map((row) => row.session_id);
-      if (sessionIds.length > 0) await this.revokeSessions(tx, sessionIds, at, reason);
+      if (sessionIds.length > 0) await this.revokeSessions(tx, userId, sessionIds, at, reason);
       return { sessionIds };
     });
   }
@@ -225,7 +227,7 @@ export class PrismaTokenStore implements TokenStore {
       }
       // An exchanged refresh token came back after the grace period: someone
       // holds a copy. End the session for both holders.
-      await this.revokeSessions(tx, [sessionId], now, 'refresh-token-reuse');
+      await this.revokeSessions(tx, presented.userId, [sessionId], now, 'refresh-token-reuse');
       return { status: 'reused', sessionId };
     });
   }
@@ -318,15 +320,21 @@ export class PrismaTokenStore implements TokenStore {
       SELECT session_id FROM active ORDER BY started, session_id
        LIMIT GREATEST((SELECT count(*) FROM active) - ${maxSessions}::int + 1, 0)`;
     const sessionIds = victims.map((row) => row.session_id);
-    if (sessionIds.length > 0) await this.revokeSessions(tx, sessionIds, now, 'evicted');
+    if (sessionIds.length > 0) await this.revokeSessions(tx, userId, sessionIds, now, 'evicted');
     return sessionIds;
   }
 
   /**
-   * Marks every token of the sessions revoked and deny-lists those that can
-   * still be presented, in one statement.
+   * Marks every token of the user's sessions revoked, deny-lists those that
+   * can still be presented, and announces it to every instance's cache.
    */
-  private async revokeSessions(tx: PrismaRawClient, sessionIds: readonly string[], at: Date, reason: string): Promise<number> {
+  private async revokeSessions(
+    tx: PrismaRawClient,
+    userId: string,
+    sessionIds: readonly string[],
+    at: Date,
+    reason: string,
+  ): Promise<number> {
     const rows = await tx.$queryRaw<{ revoked: number }[]>`
       WITH revoked AS (
         UPDATE issued_tokens SET revoked_at = ${at}, revoked_reason = ${reason}
@@ -339,7 +347,16 @@ export class PrismaTokenStore implements TokenStore {
         RETURNING 1
       )
       SELECT (SELECT count(*)::int FROM revoked) AS revoked, (SELECT count(*)::int FROM denied) AS denied`;
+    await this.announce(tx, { u: userId });
     return rows[0]?.revoked ?? 0;
+  }
+
+  /**
+   * NOTIFY in the revoking transaction: delivered to every listening
+   * instance if, and only when, the revocation commits.
+   */
+  private async announce(tx: PrismaRawClient, target: { u: string } | { j: string }): Promise<void> {
+    await tx.$queryRaw`SELECT 1 AS notified FROM pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(target)})`;
   }
 
   /**
@@ -365,7 +382,8 @@ export class PrismaTokenStore implements TokenStore {
         ON CONFLICT (jti) DO NOTHING
         RETURNING 1
       )
-      SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, (SELECT yes FROM covered) AS covered`);
+      SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, (SELECT yes FROM covered) AS covered,
+             (SELECT 1 FROM pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(userId === null ? { j: jti } : { u: userId })})) AS notified`);
     if (rows[0]?.inserted) return { status: 'revoked', userId, sessionId: null };
     return { status: 'already-revoked' };
   }

@@ -1,0 +1,114 @@
+import { PrismaTokenStore, TokenRevokedError, TokenStore } from '../src/index.js';
+import { RevocationChecker } from '../src/sync/revocation-checker.js';
+import { recordingTokenStore } from './support/recording-token-store.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
+
+/** Polls until `check` passes or `timeoutMs` runs out (then rethrows its last failure). */
+async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await check();
+      return Date.now() - started;
+    } catch (error) {
+      if (Date.now() - started > timeoutMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+describe('two application instances on one database, with the revocation cache', () => {
+  let db: TestDatabase;
+  let a: TokenTrackingApp;
+  let b: TokenTrackingApp;
+  let bCalls: string[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const revocationCache = { connectionString: db.url, heartbeatSeconds: 1 };
+    a = await startTokenTracking(db.prisma, { revocationCache, maxUserSessions: 3 });
+    let bStore: TokenStore;
+    ({ store: bStore, calls: bCalls } = recordingTokenStore(new PrismaTokenStore(db.connectAnotherClient())));
+    b = await startTokenTracking(undefined, { store: bStore, revocationCache, maxUserSessions: 3 });
+    await eventually(async () => {
+      expect(a.get<RevocationChecker>(RevocationChecker).cacheSynced).toBe(true);
+      expect(b.get<RevocationChecker>(RevocationChecker).cacheSynced).toBe(true);
+    });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.dispose();
+  });
+
+  beforeEach(() => {
+    bCalls.length = 0;
+  });
+
+  it('answers repeated checks from memory: one database query for many requests', async () => {
+    const { token } = await a.tokens.generateToken('cached-user');
+    for (let n = 0; n < 20; n++) await b.tokens.parseToken(token);
+    expect(bCalls.filter((call) => call === 'isRevoked')).toHaveLength(1);
+  });
+
+  it('rejects on the other instance a token revoked on one, without being asked twice', async () => {
+    const { token } = await a.tokens.generateToken('revoked-elsewhere');
+    await b.tokens.parseToken(token);
+    await a.tokens.revokeToken(token);
+    await eventually(() => expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError));
+  });
+
+  it('rejects at once on the instance that revoked, even with the verdict cached', async () => {
+    const { token } = await b.tokens.generateToken('revoked-here');
+    await b.tokens.parseToken(token);
+    await b.tokens.revokeToken(token);
+    await expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError);
+  });
+
+  it('honours a revoke-all made on the other instance, for tracked and untracked tokens', async () => {
+    const tracked = await a.tokens.generateToken('revoke-all-elsewhere');
+    const untrackedApp = await startTokenTracking(db.prisma, { trackUserTokens: false });
+    const untracked = await untrackedApp.tokens.generateToken('revoke-all-elsewhere').finally(() => untrackedApp.close());
+    await b.tokens.parseToken(tracked.token);
+    await b.tokens.parseToken(untracked.token);
+    await a.tokens.revokeAllUserTokens('revoke-all-elsewhere');
+    await eventually(async () => {
+      await expect(b.tokens.parseToken(tracked.token)).rejects.toBeInstanceOf(TokenRevokedError);
+      await expect(b.tokens.parseToken(untracked.token)).rejects.toBeInstanceOf(TokenRevokedError);
+    });
+  });
+
+  it('holds the cap exactly for concurrent logins spread over both instances', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, n) => (n % 2 ? a : b).tokens.generateToken('spread-user')),
+    );
+    expect(results.filter((result) => result.status === 'fulfilled').length).toBe(3);
+    expect(await a.tokens.getUserSessionCount('spread-user')).toBe(3);
+  });
+
+  it('does not keep a revoked token alive when notifications are missed: the cache is dropped and resynchronised', async () => {
+    const checker = b.get<RevocationChecker>(RevocationChecker);
+    const { token } = await a.tokens.generateToken('missed-notification-user');
+    await b.tokens.parseToken(token);
+    // Kill B's LISTEN connection, then revoke while B cannot hear it.
+    const [killed] = await db.query<{ killed: number }>(`
+      SELECT count(pg_terminate_backend(pid))::int AS killed FROM pg_stat_activity
+       WHERE application_name = 'token-tracking-listener' AND datname = current_database()`);
+    expect(killed?.killed).toBe(2);
+    // B notices (here at once, from the server's error; on a silent network
+    // failure, within one heartbeat) and stops serving from memory.
+    await eventually(() => Promise.resolve(expect(checker.cacheSynced).toBe(false)), 1_000);
+    await a.tokens.revokeToken(token);
+    await expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError);
+    await eventually(() => Promise.resolve(expect(checker.cacheSynced).toBe(true)));
+    await expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError);
+
+    // And once resynchronised, propagation works again.
+    const next = await a.tokens.generateToken('missed-notification-user');
+    await b.tokens.parseToken(next.token);
+    await a.tokens.revokeToken(next.jti);
+    await eventually(() => expect(b.tokens.parseToken(next.token)).rejects.toBeInstanceOf(TokenRevokedError));
+  });
+});
