@@ -1,0 +1,26 @@
+/**
+ * A benchmark server process: the three routes of bench-app on a random
+ * loopback port, with or without the revocation cache (BENCH_CACHE=1).
+ * Prints {"port": N} on stdout once listening; stops on SIGTERM.
+ */
+import 'reflect-metadata';
+import { createPrismaClient } from '../dev/prisma.js';
+import { benchOptions, createBenchApp } from './bench-app.js';
+
+async function main(): Promise<void> {
+  const url = process.env.BENCH_DATABASE_URL!;
+  const prisma = createPrismaClient(url, 20);
+  const withCache = process.env.BENCH_CACHE === '1';
+  const app = await createBenchApp(benchOptions(prisma, withCache ? { revocationCache: { connectionString: url } } : {}));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+  process.once('SIGTERM', () => {
+    void app.close().then(() => prisma.$disconnect()).then(() => process.exit(0));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
