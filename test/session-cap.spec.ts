@@ -1,4 +1,4 @@
-import { MaxSessionsExceededError } from '../src/index.js';
+import { MaxSessionsExceededError, TokenTrackingConfigurationError } from '../src/index.js';
 import { ManualClock } from './support/manual-clock.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
@@ -92,5 +92,18 @@ describe('the per-user session cap', () => {
     await expect(tokens.generateToken('refused-user')).rejects.toBeInstanceOf(MaxSessionsExceededError);
     const rows = await db.query('SELECT jti FROM issued_tokens WHERE user_id = $1', ['refused-user']);
     expect(rows).toHaveLength(1);
+  });
+
+  it('says which migration is missing when the cap function was never applied', async () => {
+    const bare = await createTestDatabase();
+    try {
+      await bare.query('DROP FUNCTION token_tracking_insert_below_cap');
+      const { tokens } = await start(bare.prisma, { maxUserSessions: 3 });
+      const error = await tokens.generateToken('no-function-user').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
+      expect((error as Error).message).toMatch(/apply every migration in prisma\/migrations/);
+    } finally {
+      await bare.dispose();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { MaxSessionsExceededError } from '../errors/max-sessions-exceeded.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
@@ -80,19 +81,20 @@ export class PrismaTokenStore implements TokenStore {
       await this.run(() => this.insertTokens(this.prisma, session.records));
       return { value: session.value, evictedSessionIds: [] };
     }
-    const outcome = await this.withUserLock(userId, async (tx) => {
+    if (limit.policy === 'reject') {
+      const session = build();
+      if (!(await this.insertBelowCap(session.records, limit.maxSessions))) throw new MaxSessionsExceededError();
+      return { value: session.value, evictedSessionIds: [] };
+    }
+    return this.withUserLock(userId, async (tx) => {
       // Signed under the lock: the issue time is the recording order, so
       // "oldest" means the same thing to eviction and to the user.
       const session = build();
       const now = session.records[0]!.issuedAt;
-      const evicted = limit.policy === 'evict-oldest'
-        ? await this.evictOldestSessions(tx, userId, limit.maxSessions, now)
-        : [];
-      const inserted = await this.insertTokens(tx, session.records, { maxSessions: limit.maxSessions, now });
-      return { inserted, evicted, value: session.value };
+      const evicted = await this.evictOldestSessions(tx, userId, limit.maxSessions, now);
+      await this.insertTokens(tx, session.records);
+      return { value: session.value, evictedSessionIds: evicted };
     });
-    if (!outcome.inserted) throw new MaxSessionsExceededError();
-    return { value: outcome.value, evictedSessionIds: outcome.evicted };
   }
 
   async countActiveSessions(userId: string, now: Date): Promise<number> {
@@ -285,28 +287,40 @@ export class PrismaTokenStore implements TokenStore {
     }, this.transactionOptions));
   }
 
-  /**
-   * Inserts the tokens in one statement; with a limit, only if the user has
-   * fewer active sessions than the cap (the caller holds the user's lock).
-   */
-  private async insertTokens(
-    client: PrismaRawClient,
-    tokens: readonly IssuedTokenRecord[],
-    limit?: { maxSessions: number; now: Date },
-  ): Promise<boolean> {
-    const userId = tokens[0]!.userId;
-    const inserted = await client.$executeRaw`
+  /** Inserts the tokens in one statement. */
+  private async insertTokens(client: PrismaRawClient, tokens: readonly IssuedTokenRecord[]): Promise<void> {
+    await client.$executeRaw`
       INSERT INTO issued_tokens (jti, user_id, session_id, token_use, issued_at, expires_at, client_ip, user_agent)
       SELECT * FROM unnest(
         ${tokens.map((t) => t.jti)}::varchar[], ${tokens.map((t) => t.userId)}::varchar[],
         ${tokens.map((t) => t.sessionId)}::varchar[], ${tokens.map((t) => t.tokenUse)}::varchar[],
         ${tokens.map((t) => t.issuedAt)}::timestamptz[], ${tokens.map((t) => t.expiresAt)}::timestamptz[],
-        ${tokens.map((t) => t.clientIp)}::varchar[], ${tokens.map((t) => t.userAgent)}::varchar[])
-       WHERE ${limit?.maxSessions ?? null}::int IS NULL
-          OR (SELECT count(DISTINCT session_id) FROM issued_tokens
-               WHERE user_id = ${userId} AND revoked_at IS NULL AND rotated_at IS NULL
-                 AND expires_at > ${limit?.now ?? null}::timestamptz) < ${limit?.maxSessions ?? null}::int`;
-    return inserted === tokens.length;
+        ${tokens.map((t) => t.clientIp)}::varchar[], ${tokens.map((t) => t.userAgent)}::varchar[])`;
+  }
+
+  /**
+   * Lock, count and insert in one round trip, through the function of the
+   * `session_cap_function` migration (see its comment for why it is atomic).
+   */
+  private async insertBelowCap(tokens: readonly IssuedTokenRecord[], maxSessions: number): Promise<boolean> {
+    const first = tokens[0]!;
+    try {
+      const rows = await this.prisma.$queryRaw<{ inserted: boolean }[]>`
+        SELECT token_tracking_insert_below_cap(
+          ${first.userId}::varchar, ${maxSessions}::int, ${first.issuedAt}::timestamptz,
+          ${tokens.map((t) => t.jti)}::varchar[], ${tokens.map((t) => t.sessionId)}::varchar[],
+          ${tokens.map((t) => t.tokenUse)}::varchar[], ${tokens.map((t) => t.issuedAt)}::timestamptz[],
+          ${tokens.map((t) => t.expiresAt)}::timestamptz[], ${tokens.map((t) => t.clientIp)}::varchar[],
+          ${tokens.map((t) => t.userAgent)}::varchar[]) AS inserted`;
+      return rows[0]?.inserted === true;
+    } catch (error) {
+      if (/token_tracking_insert_below_cap.*does not exist/s.test(String((error as Error)?.message))) {
+        throw new TokenTrackingConfigurationError(
+          'the database lacks the function token_tracking_insert_below_cap: apply every migration in prisma/migrations (prisma migrate deploy)',
+        );
+      }
+      throw new TokenStoreUnavailableError({ cause: error });
+    }
   }
 
   /** Revokes the oldest active sessions so one more fits under the cap. */
