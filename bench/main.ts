@@ -18,6 +18,7 @@ import { startLocalPostgres } from '../dev/local-postgres.mjs';
 import { applyMigrations } from '../dev/migrate.mjs';
 import { createPrismaClient, PrismaClient } from '../dev/prisma.js';
 import { TokenStore, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService } from '../src/index.js';
+import { RevocationCache } from '../src/sync/revocation-cache.js';
 import { benchOptions } from './bench-app.js';
 
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 5);
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       await issuanceRate(prisma);
       await revocationPropagation(postgres.url, prisma);
       await purgeUnderLoad(postgres.url, prisma, admin, tokens);
+      cacheMemory();
     } finally {
       await admin.end();
       await prisma.$disconnect();
@@ -244,6 +246,32 @@ async function purgeUnderLoad(databaseUrl: string, prisma: PrismaClient, admin: 
   } finally {
     server.stop();
   }
+  say();
+}
+
+/** 5. Heap taken by a revocation cache filled to its default bounds, in the worst case. */
+function cacheMemory(): void {
+  say('## 5. Memory of the revocation cache at its bounds');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    say('(skipped: run node with --expose-gc)');
+    return;
+  }
+  const maxEntries = 100_000;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const cache = new RevocationCache(maxEntries, 60_000, Date.now);
+  cache.synchronize();
+  // Worst case: every verdict of a different user, and as many users invalidated.
+  for (let n = 0; n < 2 * maxEntries; n++) {
+    const userId = `user-${n}-${randomBytes(8).toString('hex')}`;
+    cache.remember({ jti: randomBytes(32).toString('base64url'), userId, issuedAt: new Date() }, false, cache.begin());
+    cache.invalidate({ userId: `${userId}-other` });
+  }
+  gc();
+  const bytes = process.memoryUsage().heapUsed - before;
+  say(`${cache.size} verdicts and ${maxEntries} invalidated users (the default maxEntries, both full): ${fixed(bytes / 2 ** 20, 1)} MiB of heap`);
+  say(`(about ${fixed(bytes / maxEntries, 0)} bytes per verdict with its share of the user map; ${2 * maxEntries} inserted, the oldest dropped)`);
   say();
 }
 

@@ -85,3 +85,16 @@ describe('parseInvalidation', () => {
     expect(parseInvalidation(payload)).toEqual(expected);
   });
 });
+
+describe('RevocationCache bounds', () => {
+  it('never serves a stale verdict after forgetting the user it was invalidated for', () => {
+    const c = new RevocationCache(2, 60_000, () => 0);
+    c.synchronize();
+    c.remember(token('a', 'victim'), false, c.begin());
+    c.invalidate({ userId: 'victim' });
+    // Two more invalidations push "victim" out of the bounded map.
+    c.invalidate({ userId: 'other-1' });
+    c.invalidate({ userId: 'other-2' });
+    expect(c.lookup(token('a', 'victim'))).toBeUndefined();
+  });
+});

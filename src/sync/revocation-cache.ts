@@ -8,6 +8,8 @@ interface Verdict {
   readonly revoked: boolean;
   /** After this (epoch ms) the verdict is not used: a bound on staleness. */
   readonly freshUntil: number;
+  /** The cache generation when the verdict was stored. */
+  readonly generation: number;
 }
 
 /**
@@ -17,11 +19,18 @@ interface Verdict {
  * every revocation since the cache was (re)started has reached it; anything
  * else goes to the database.
  *
- * Bounded: at most `maxEntries` verdicts, least recently stored dropped first.
+ * Invalidating a user does not walk their verdicts: it records the
+ * generation at which the user was invalidated, and older verdicts of that
+ * user are ignored from then on.
+ *
+ * Bounded: at most `maxEntries` verdicts and `maxEntries` invalidated users,
+ * least recently stored dropped first. Dropping an invalidated user raises
+ * the floor below which every verdict is ignored, so forgetting never makes
+ * a stale verdict usable again.
  */
 export class RevocationCache {
   private readonly verdicts = new Map<string, Verdict>();
-  private readonly jtisByUser = new Map<string, Set<string>>();
+  private readonly userInvalidatedAt = new Map<string, number>();
   private synced = false;
   /**
    * Bumped by every invalidation. A check that started before an
@@ -29,6 +38,8 @@ export class RevocationCache {
    * its verdict is not stored.
    */
   private generation = 0;
+  /** Verdicts stored before this generation are ignored. */
+  private floor = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -49,8 +60,12 @@ export class RevocationCache {
     if (!this.synced) return undefined;
     const verdict = this.verdicts.get(token.jti);
     if (!verdict || verdict.userId !== token.userId) return undefined;
-    if (verdict.freshUntil <= this.now()) {
-      this.forget(token.jti);
+    if (
+      verdict.freshUntil <= this.now() ||
+      verdict.generation < this.floor ||
+      verdict.generation < (this.userInvalidatedAt.get(verdict.userId) ?? 0)
+    ) {
+      this.verdicts.delete(token.jti);
       return undefined;
     }
     return verdict.revoked;
@@ -63,26 +78,31 @@ export class RevocationCache {
 
   remember(token: TokenIdentity, revoked: boolean, startedAt: number): void {
     if (!this.synced || startedAt !== this.generation) return;
-    this.forget(token.jti);
-    this.verdicts.set(token.jti, { userId: token.userId, revoked, freshUntil: this.now() + this.maxAgeMs });
-    let jtis = this.jtisByUser.get(token.userId);
-    if (!jtis) this.jtisByUser.set(token.userId, (jtis = new Set()));
-    jtis.add(token.jti);
-    if (this.verdicts.size > this.maxEntries) this.forget(this.verdicts.keys().next().value!);
+    this.verdicts.delete(token.jti);
+    this.verdicts.set(token.jti, {
+      userId: token.userId,
+      revoked,
+      freshUntil: this.now() + this.maxAgeMs,
+      generation: this.generation,
+    });
+    if (this.verdicts.size > this.maxEntries) this.verdicts.delete(this.verdicts.keys().next().value!);
   }
 
   invalidate(target: Invalidation): void {
     this.generation++;
     if ('all' in target) {
       this.clear();
-      return;
+    } else if ('jti' in target) {
+      this.verdicts.delete(target.jti);
+    } else {
+      this.userInvalidatedAt.delete(target.userId);
+      this.userInvalidatedAt.set(target.userId, this.generation);
+      if (this.userInvalidatedAt.size > this.maxEntries) {
+        const [oldestUser, invalidatedAt] = this.userInvalidatedAt.entries().next().value!;
+        this.userInvalidatedAt.delete(oldestUser);
+        this.floor = Math.max(this.floor, invalidatedAt);
+      }
     }
-    if ('jti' in target) {
-      this.forget(target.jti);
-      return;
-    }
-    for (const jti of this.jtisByUser.get(target.userId) ?? []) this.verdicts.delete(jti);
-    this.jtisByUser.delete(target.userId);
   }
 
   /** Notifications may have been missed: forget everything and stop serving. */
@@ -99,16 +119,8 @@ export class RevocationCache {
 
   private clear(): void {
     this.generation++;
+    this.floor = this.generation;
     this.verdicts.clear();
-    this.jtisByUser.clear();
-  }
-
-  private forget(jti: string): void {
-    const verdict = this.verdicts.get(jti);
-    if (!verdict) return;
-    this.verdicts.delete(jti);
-    const jtis = this.jtisByUser.get(verdict.userId);
-    jtis?.delete(jti);
-    if (jtis?.size === 0) this.jtisByUser.delete(verdict.userId);
+    this.userInvalidatedAt.clear();
   }
 }
