@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   const postgres = await startLocalPostgres();
   await applyMigrations(postgres.url);
   const prisma = createPrismaClient(postgres.url);
-  const app = await createExampleApp({ prisma });
+  const app = await createExampleApp({
+    prisma,
+    tokenTracking: { revocationCache: { connectionString: postgres.url } },
+  });
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');
   console.log(`Example app on http://127.0.0.1:${port} (API docs at /docs). Ctrl-C stops it.`);
