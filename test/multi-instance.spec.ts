@@ -1,22 +1,9 @@
 import { PrismaTokenStore, TokenRevokedError, TokenStore } from '../src/index.js';
 import { RevocationChecker } from '../src/sync/revocation-checker.js';
+import { eventually } from './support/eventually.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
-
-/** Polls until `check` passes or `timeoutMs` runs out (then rethrows its last failure). */
-async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      await check();
-      return Date.now() - started;
-    } catch (error) {
-      if (Date.now() - started > timeoutMs) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-}
 
 describe('two application instances on one database, with the revocation cache', () => {
   let db: TestDatabase;
@@ -99,10 +86,10 @@ describe('two application instances on one database, with the revocation cache',
     expect(killed?.killed).toBe(2);
     // B notices (here at once, from the server's error; on a silent network
     // failure, within one heartbeat) and stops serving from memory.
-    await eventually(() => Promise.resolve(expect(checker.cacheSynced).toBe(false)), 1_000);
+    await eventually(() => expect(checker.cacheSynced).toBe(false), 1_000);
     await a.tokens.revokeToken(token);
     await expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError);
-    await eventually(() => Promise.resolve(expect(checker.cacheSynced).toBe(true)));
+    await eventually(() => expect(checker.cacheSynced).toBe(true));
     await expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError);
 
     // And once resynchronised, propagation works again.

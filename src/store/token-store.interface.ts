@@ -1,16 +1,7 @@
-import { TokenUse, TrackedSession, TrackedToken } from './tracked-session.js';
+import { TrackedSession, TrackedToken } from './tracked-session.js';
 
-/** A token to record at issuance. */
-export interface IssuedTokenRecord {
-  readonly jti: string;
-  readonly userId: string;
-  readonly sessionId: string;
-  readonly tokenUse: TokenUse;
-  readonly issuedAt: Date;
-  readonly expiresAt: Date;
-  readonly clientIp: string | null;
-  readonly userAgent: string | null;
-}
+/** A token to record at issuance: a tracked token that has not been used yet. */
+export type IssuedTokenRecord = Omit<TrackedToken, 'lastUsedAt'>;
 
 /** What to do when a new session would exceed the cap. */
 export type SessionLimitPolicy = 'reject' | 'evict-oldest';

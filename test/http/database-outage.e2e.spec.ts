@@ -2,19 +2,8 @@ import { startEmbeddedPostgres } from '../../dev/local-postgres.mjs';
 import { applyMigrations } from '../../dev/migrate.mjs';
 import { createPrismaClient } from '../../dev/prisma.js';
 import { RevocationChecker } from '../../src/sync/revocation-checker.js';
+import { eventually } from '../support/eventually.js';
 import { RunningApp, startExampleApp } from '../support/http-app.js';
-
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() - started > timeoutMs) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 /** Needs a server it may stop: always an embedded one of its own, whatever DATABASE_URL says. */
 describe('when the database goes down and comes back', () => {
@@ -42,20 +31,20 @@ describe('when the database goes down and comes back', () => {
     const token = await running.login('alice');
     expect((await running.request('GET', '/profile', { token })).status).toBe(200);
     const checker = running.app.get(RevocationChecker, { strict: false });
-    await eventually(async () => expect(checker.cacheSynced).toBe(true));
+    await eventually(async () => expect(checker.cacheSynced).toBe(true), 15_000);
 
     await server.pause();
     await eventually(async () => {
       const down = await running.request('GET', '/profile', { token });
       expect(down).toMatchObject({ status: 503, body: { code: 'STORE_UNAVAILABLE', statusCode: 503 } });
-    });
+    }, 15_000);
     const login = await running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } });
     expect(login).toMatchObject({ status: 503, body: { code: 'STORE_UNAVAILABLE' } });
     expect(await running.request('GET', '/health')).toMatchObject({ status: 200 });
 
     await server.resume();
-    await eventually(async () => expect((await running.request('GET', '/profile', { token })).status).toBe(200));
-    await eventually(async () => expect(checker.cacheSynced).toBe(true));
+    await eventually(async () => expect((await running.request('GET', '/profile', { token })).status).toBe(200), 15_000);
+    await eventually(async () => expect(checker.cacheSynced).toBe(true), 15_000);
     expect((await running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } })).status).toBe(200);
   });
 });
@@ -69,7 +58,7 @@ describe("whenStoreUnavailable: 'accept-signed'", () => {
     try {
       const token = await running.login('alice');
       await server.pause();
-      await eventually(async () => expect((await running.request('GET', '/profile', { token })).status).toBe(200));
+      await eventually(async () => expect((await running.request('GET', '/profile', { token })).status).toBe(200), 15_000);
       const forged = `${token.slice(0, -4)}AAAA`;
       expect(await running.request('GET', '/profile', { token: forged })).toMatchObject({ status: 401, body: { code: 'INVALID_SIGNATURE' } });
     } finally {
