@@ -104,3 +104,25 @@ describe('TrackedJwtGuard when the database is unreachable', () => {
     }
   });
 });
+
+describe('TrackedJwtGuard next to an application\'s own passport-jwt strategy', () => {
+  it('coexists with the plain `jwt` strategy on route-level guards; only the tracked one sees revocations', async () => {
+    const { createBenchApp, benchOptions } = await import('../../bench/bench-app.js');
+    const { TokenTrackingService } = await import('../../src/index.js');
+    const db = await createTestDatabase();
+    const app = await createBenchApp(benchOptions(db.prisma));
+    try {
+      await app.listen(0, '127.0.0.1');
+      const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const get = async (path: string, token: string) =>
+        (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
+      const { token } = await app.get(TokenTrackingService).generateToken('coexisting-user');
+      expect([await get('/plain', token), await get('/tracked', token)]).toEqual([200, 200]);
+      await app.get(TokenTrackingService).revokeToken(token);
+      expect([await get('/plain', token), await get('/tracked', token)]).toEqual([200, 401]);
+    } finally {
+      await app.close();
+      await db.dispose();
+    }
+  });
+});
