@@ -1,16 +1,16 @@
 import { Module, Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
-import { findEventSink, TokenEventPublisher } from './events/token-event-publisher.js';
+import { EventSink, eventEmitterToken, TokenEventPublisher } from './events/token-event-publisher.js';
 import { TrackedJwtStrategy } from './http/tracked-jwt.strategy.js';
-import { PurgeScheduler } from './lifecycle/purge-scheduler.js';
-import { SessionActivityRecorder } from './lifecycle/session-activity-recorder.js';
-import { RevocationChecker } from './sync/revocation-checker.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
+import { PurgeScheduler } from './lifecycle/purge-scheduler.js';
+import { SessionActivityRecorder } from './lifecycle/session-activity-recorder.js';
 import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './resolved-options.js';
 import { PrismaTokenStore } from './store/prisma-token-store.js';
 import { TokenStore } from './store/token-store.interface.js';
+import { RevocationChecker } from './sync/revocation-checker.js';
 import { ConfigurableModuleClass, TOKEN_TRACKING_MODULE_OPTIONS } from './token-tracking.module-definition.js';
 import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
 import { TokenTrackingService } from './token-tracking.service.js';
@@ -40,8 +40,17 @@ const providers: Provider[] = [
   {
     provide: TokenEventPublisher,
     inject: [ModuleRef],
-    useFactory: async (moduleRef: ModuleRef) =>
-      new TokenEventPublisher(await findEventSink((token) => moduleRef.get(token as never, { strict: false }))),
+    useFactory: async (moduleRef: ModuleRef) => {
+      const token = await eventEmitterToken();
+      return new TokenEventPublisher(() => {
+        if (token === null) return null;
+        try {
+          return moduleRef.get<EventSink>(token as never, { strict: false });
+        } catch {
+          return null;
+        }
+      });
+    },
   },
   RevocationChecker,
   TokenTrackingService,

@@ -8,18 +8,18 @@ export interface EventSink {
 /**
  * Emits lifecycle events when the application has an event emitter, and
  * never lets a listener's failure break the operation that emitted it.
+ * The emitter is looked up once, at the first event (after bootstrap), so
+ * the order in which the application's modules start does not matter.
  */
 export class TokenEventPublisher {
   private readonly logger = new Logger('TokenTracking');
+  private sink: EventSink | null | undefined;
 
-  constructor(private readonly sink: EventSink | null) {}
-
-  get enabled(): boolean {
-    return this.sink !== null;
-  }
+  constructor(private readonly findSink: () => EventSink | null) {}
 
   publish(event: string, payload: object): void {
-    if (!this.sink) return;
+    if (this.sink === undefined) this.sink = this.findSink();
+    if (this.sink === null) return;
     try {
       this.sink.emit(event, payload);
     } catch (error) {
@@ -29,13 +29,12 @@ export class TokenEventPublisher {
 }
 
 /**
- * The application's EventEmitter2, if it imported `EventEmitterModule`;
- * `@nestjs/event-emitter` is an optional peer dependency.
+ * The injection token of `@nestjs/event-emitter`'s EventEmitter2, or null
+ * when that optional peer dependency is not installed.
  */
-export async function findEventSink(resolve: (token: unknown) => unknown): Promise<EventSink | null> {
+export async function eventEmitterToken(): Promise<unknown> {
   try {
-    const { EventEmitter2 } = await import('@nestjs/event-emitter');
-    return resolve(EventEmitter2) as EventSink;
+    return (await import('@nestjs/event-emitter')).EventEmitter2;
   } catch {
     return null;
   }

@@ -53,7 +53,8 @@ export class SessionActivityRecorder implements OnApplicationShutdown {
     this.flushing = this.flushing
       .then(() => this.store.recordLastUsed(uses))
       .catch((error: unknown) => {
-        this.logger.warn(`could not record last use of ${uses.length} token(s): ${(error as Error)?.message ?? String(error)}`);
+        const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error);
+        this.logger.warn(`could not record last use of ${uses.length} token(s): ${reason}`);
       });
     return this.flushing;
   }
