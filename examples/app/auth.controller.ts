@@ -1,13 +1,22 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { InvalidArgumentError, Public, TokenTrackingService } from '../../src/index.js';
+import {
+  InvalidArgumentError,
+  Public,
+  TokenPair,
+  TokenTrackingError,
+  TokenTrackingHttpException,
+  TokenTrackingService,
+} from '../../src/index.js';
 import { DemoUsers } from './demo-users.js';
 
-interface LoginResponse {
+interface TokenResponse {
   accessToken: string;
+  refreshToken: string;
   tokenType: 'Bearer';
   expiresAt: string;
+  refreshExpiresAt: string;
 }
 
 @ApiTags('auth')
@@ -18,18 +27,16 @@ export class AuthController {
     @Inject(DemoUsers) private readonly users: DemoUsers,
   ) {}
 
-  /** Issues a tracked token; past the session cap this is a 409 MAX_SESSIONS_EXCEEDED. */
+  /** Starts a session (an access/refresh pair); past the cap this is a 409 MAX_SESSIONS_EXCEEDED. */
   @Public()
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @ApiBody({ schema: { properties: { username: { type: 'string' }, password: { type: 'string' } } } })
-  @ApiOkResponse({ description: 'A bearer token' })
+  @ApiOkResponse({ description: 'An access token and a refresh token' })
   @ApiConflictResponse({ description: 'Too many active sessions (MAX_SESSIONS_EXCEEDED)' })
-  async login(@Body() body: unknown, @Req() request: Request): Promise<LoginResponse> {
-    const { username, password } = (body ?? {}) as Record<string, unknown>;
-    if (typeof username !== 'string' || typeof password !== 'string') {
-      throw new InvalidArgumentError('body must be JSON with string fields "username" and "password"');
-    }
+  async login(@Body() body: unknown, @Req() request: Request): Promise<TokenResponse> {
+    const username = stringField(body, 'username');
+    const password = stringField(body, 'password');
     const user = this.users.verify(username, password);
     if (!user) {
       throw new UnauthorizedException({
@@ -39,7 +46,43 @@ export class AuthController {
         error: 'Unauthorized',
       });
     }
-    const issued = await this.tokens.generateToken(user.id, { username: user.username, role: user.role }, request);
-    return { accessToken: issued.token, tokenType: 'Bearer', expiresAt: issued.expiresAt.toISOString() };
+    return toResponse(await this.tokens.generateTokenPair(user.id, { username: user.username, role: user.role }, request));
   }
+
+  /**
+   * Exchanges a refresh token for a new pair of the same session. A refresh
+   * token used twice (outside the grace period) ends the session.
+   */
+  @Public()
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @ApiBody({ schema: { properties: { refreshToken: { type: 'string' } } } })
+  @ApiOkResponse({ description: 'A new access token and refresh token' })
+  @ApiUnauthorizedResponse({ description: 'Refresh token invalid, expired, revoked or reused (REFRESH_TOKEN_REUSED)' })
+  async refresh(@Body() body: unknown, @Req() request: Request): Promise<TokenResponse> {
+    const refreshToken = stringField(body, 'refreshToken');
+    try {
+      return toResponse(await this.tokens.refresh(refreshToken, request));
+    } catch (error) {
+      // A bad refresh token is an authentication failure (401), not a conflict.
+      if (error instanceof TokenTrackingError) throw new TokenTrackingHttpException(error, 'authentication');
+      throw error;
+    }
+  }
+}
+
+function stringField(body: unknown, name: string): string {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  if (typeof value !== 'string') throw new InvalidArgumentError(`body must be JSON with a string field "${name}"`);
+  return value;
+}
+
+function toResponse(pair: TokenPair): TokenResponse {
+  return {
+    accessToken: pair.accessToken.token,
+    refreshToken: pair.refreshToken.token,
+    tokenType: 'Bearer',
+    expiresAt: pair.accessToken.expiresAt.toISOString(),
+    refreshExpiresAt: pair.refreshToken.expiresAt.toISOString(),
+  };
 }

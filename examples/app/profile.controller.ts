@@ -13,7 +13,8 @@ export class ProfileController {
       userId: session.userId,
       username: session.data.username,
       role: session.data.role,
-      sessionId: session.jti,
+      sessionId: session.sessionId,
+      jti: session.jti,
       expiresAt: session.expiresAt.toISOString(),
     };
   }

@@ -219,3 +219,67 @@ describe('client IP behind a proxy', () => {
     }
   });
 });
+
+describe('refresh over HTTP (example app)', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startExampleApp({ prisma: db.prisma, tokenTracking: { refreshGraceSeconds: 0 } });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.dispose();
+  });
+
+  const login = async () =>
+    (await running.request('POST', '/auth/login', { body: { username: 'alice', password: 'alice-password' } })).body as {
+      accessToken: string;
+      refreshToken: string;
+    };
+
+  it('rotates the pair in the same session, and ends the session when an old refresh token comes back', async () => {
+    const first = await login();
+    const second = await running.request('POST', '/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    expect(second.status).toBe(200);
+    expect((await running.request('GET', '/profile', { token: second.body.accessToken })).body.sessionId).toBe(
+      (await running.request('GET', '/profile', { token: first.accessToken })).body.sessionId,
+    );
+    expect((await running.request('GET', '/auth/sessions', { token: second.body.accessToken })).body.count).toBe(1);
+
+    const reuse = await running.request('POST', '/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    expect(reuse).toMatchObject({ status: 401, body: { code: 'REFRESH_TOKEN_REUSED' } });
+    expect(await running.request('GET', '/profile', { token: second.body.accessToken })).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_REVOKED' },
+    });
+    expect(await running.request('POST', '/auth/refresh', { body: { refreshToken: second.body.refreshToken } })).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_REVOKED' },
+    });
+  });
+
+  it('refuses a refresh token on a protected route and an access token at /auth/refresh', async () => {
+    const pair = await login();
+    expect(await running.request('GET', '/profile', { token: pair.refreshToken })).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_TYPE_INVALID' },
+    });
+    expect(await running.request('POST', '/auth/refresh', { body: { refreshToken: pair.accessToken } })).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_TYPE_INVALID' },
+    });
+    expect(await running.request('POST', '/auth/refresh', { body: {} })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('logging out with the access token also ends the refresh token', async () => {
+    const pair = await login();
+    expect((await running.request('DELETE', '/auth/sessions/current', { token: pair.accessToken })).status).toBe(204);
+    expect(await running.request('POST', '/auth/refresh', { body: { refreshToken: pair.refreshToken } })).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_REVOKED' },
+    });
+  });
+});
