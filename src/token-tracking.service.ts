@@ -136,12 +136,16 @@ export class TokenTrackingService {
     if (await this.revocations.isRevoked(presented)) throw new TokenRevokedError();
     const issue = this.stamp(this.prepareRequest(presented.userId, { ...presented.data }, context));
     const pair = this.signPair(issue, presented.sessionId);
-    const outcome = await this.afterwardsForgetting({ userId: presented.userId }, () => this.store.rotateRefreshToken({
-      presented,
-      next: [pair.accessToken, pair.refreshToken].map((token) => this.recordOf(token, issue)),
-      now: issue.issuedAt,
-      graceMs: this.options.refreshGraceMs,
-    }));
+    const outcome = await this.afterwardsForgetting(
+      { userId: presented.userId },
+      () => this.store.rotateRefreshToken({
+        presented,
+        next: [pair.accessToken, pair.refreshToken].map((token) => this.recordOf(token, issue)),
+        now: issue.issuedAt,
+        graceMs: this.options.refreshGraceMs,
+      }),
+      (result) => result.status === 'reused',
+    );
     switch (outcome.status) {
       case 'rotated':
       case 'grace':
@@ -378,7 +382,9 @@ export class TokenTrackingService {
         return { records: tokens.map((token) => this.recordOf(token, issue)), value };
       },
       { maxSessions: this.options.maxUserSessions, policy: this.options.sessionLimitPolicy },
-    ));
+      ),
+      (result) => result.evictedSessionIds.length > 0,
+    );
     const { issue, tokens } = signed!;
     const sessionId = tokens[0]!.sessionId;
     if (evictedSessionIds.length > 0) {
@@ -421,15 +427,24 @@ export class TokenTrackingService {
   }
 
   /**
-   * Runs a revoking write, then drops this instance's cached verdicts it may
-   * have made stale, even if the write failed (it may have committed).
+   * Runs a write that may revoke, then drops this instance's cached verdicts
+   * it may have made stale: when `revoked(result)` says so (by default
+   * always), and whenever the write failed (it may have committed).
    */
-  private async afterwardsForgetting<T>(target: Invalidation | null, write: () => Promise<T>): Promise<T> {
+  private async afterwardsForgetting<T>(
+    target: Invalidation | null,
+    write: () => Promise<T>,
+    revoked: (result: T) => boolean = () => true,
+  ): Promise<T> {
+    let result: T;
     try {
-      return await write();
-    } finally {
+      result = await write();
+    } catch (error) {
       if (target) this.revocations.invalidate(target);
+      throw error;
     }
+    if (target && revoked(result)) this.revocations.invalidate(target);
+    return result;
   }
 
   private publishRevoked(
