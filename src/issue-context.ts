@@ -24,6 +24,8 @@ export interface RequestLike {
 export type IssueContextSource = TokenIssueContext | RequestLike;
 
 export const MAX_USER_AGENT_LENGTH = 512;
+/** The longest textual IP address (IPv4-mapped IPv6), the width of the column. */
+const MAX_IP_LENGTH = 45;
 
 /** Client IP and User-Agent of a request, as a `TokenIssueContext`. */
 export function issueContextFromRequest(request: RequestLike): TokenIssueContext {
@@ -41,11 +43,21 @@ export interface NormalizedIssueContext {
   readonly userAgent: string | null;
 }
 
+/**
+ * Checks and trims the context. Explicit values that are wrong are the
+ * caller's mistake and refused; an address read from a request that cannot
+ * be stored (a scoped IPv6 address, say) is not worth failing a login over
+ * and is recorded as unknown.
+ */
 export function normalizeIssueContext(source: IssueContextSource | undefined): NormalizedIssueContext {
-  const context = source !== undefined && 'headers' in source ? issueContextFromRequest(source) : source;
-  const clientIp = context?.clientIp ?? null;
-  if (clientIp !== null && (typeof clientIp !== 'string' || isIP(clientIp) === 0)) {
-    throw new InvalidArgumentError(`context.clientIp must be an IPv4 or IPv6 address (got ${JSON.stringify(clientIp)})`);
+  const fromRequest = source !== undefined && 'headers' in source;
+  const context = fromRequest ? issueContextFromRequest(source) : source;
+  let clientIp = context?.clientIp ?? null;
+  if (clientIp !== null && (typeof clientIp !== 'string' || isIP(clientIp) === 0 || clientIp.length > MAX_IP_LENGTH)) {
+    if (!fromRequest) {
+      throw new InvalidArgumentError(`context.clientIp must be an IPv4 or IPv6 address (got ${JSON.stringify(clientIp)})`);
+    }
+    clientIp = null;
   }
   const userAgent = context?.userAgent ?? null;
   if (userAgent !== null && typeof userAgent !== 'string') {

@@ -72,3 +72,30 @@ describe('generateToken', () => {
     expect(session).toMatchObject({ jti: issued.jti, clientIp: '2001:db8::1', userAgent: 'A'.repeat(512) });
   });
 });
+
+describe('generateToken with a request as its context', () => {
+  let db: TestDatabase;
+  let app: TokenTrackingApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTokenTracking(db.prisma);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  it.each<[string, { ip?: string; socket?: { remoteAddress?: string } }, string | null]>([
+    ['the address Express computed', { ip: '198.51.100.23' }, '198.51.100.23'],
+    ['an IPv4 client of a dual-stack server, unmapped', { ip: '::ffff:198.51.100.24' }, '198.51.100.24'],
+    ['the socket address when there is no request.ip', { socket: { remoteAddress: '2001:db8::5' } }, '2001:db8::5'],
+    ['nothing, for an address that cannot be stored', { ip: `fe80::1%${'x'.repeat(60)}` }, null],
+  ])('records %s', async (_, request, expected) => {
+    const userId = `request-user-${expected ?? 'none'}`;
+    await app.tokens.generateToken(userId, {}, { headers: { 'user-agent': ['first', 'second'] }, ...request });
+    const [session] = await app.tokens.getActiveUserTokens(userId);
+    expect(session).toMatchObject({ clientIp: expected, userAgent: 'first' });
+  });
+});
