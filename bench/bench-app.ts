@@ -1,18 +1,14 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
-import { Controller, Get, INestApplication, Injectable, Module, UseGuards } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Controller, Get, INestApplication, Injectable, UseGuards } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import {
-  TokenTrackingModule,
-  TokenTrackingModuleOptions,
-  TokenTrackingPrismaClient,
-  TrackedJwtGuard,
-} from '../src/index.js';
+import { createExampleApp } from '../examples/app/example-app.js';
+import { Public, TokenTrackingModuleOptions, TokenTrackingPrismaClient } from '../src/index.js';
 
 export const BENCH_SECRET: KeyObject = createSecretKey(Buffer.from('benchmark-secret-of-at-least-32-bytes!!', 'utf8'));
-export const BENCH_ISSUER = 'bench';
-export const BENCH_AUDIENCE = 'bench-clients';
+/** The example application's issuer and audience. */
+export const BENCH_ISSUER = 'example-app';
+export const BENCH_AUDIENCE = 'example-app-clients';
 
 /** The module options every benchmark process shares, so one process's tokens verify in another. */
 export function benchOptions(prisma: TokenTrackingPrismaClient, overrides: Partial<TokenTrackingModuleOptions> = {}): TokenTrackingModuleOptions {
@@ -48,34 +44,38 @@ class PlainJwtStrategy extends PassportStrategy(JwtStrategy, 'jwt') {
   }
 }
 
-@Controller()
+/**
+ * Three routes with the same handler. The example application guards every
+ * route with TrackedJwtGuard globally, so /tracked needs nothing more; the
+ * other two opt out of it with @Public().
+ */
+@Controller('bench')
 class BenchController {
+  @Public()
   @Get('open')
   open() {
     return { ok: true };
   }
 
+  @Public()
   @UseGuards(AuthGuard('jwt'))
   @Get('plain')
   plain() {
     return { ok: true };
   }
 
-  @UseGuards(TrackedJwtGuard)
   @Get('tracked')
   tracked() {
     return { ok: true };
   }
 }
 
-/** Three routes with the same handler: no guard, the plain guard, TrackedJwtGuard. */
-export async function createBenchApp(options: TokenTrackingModuleOptions): Promise<INestApplication> {
-  @Module({
-    imports: [TokenTrackingModule.forRoot(options)],
-    controllers: [BenchController],
-    providers: [PlainJwtStrategy],
-  })
-  class BenchModule {}
-
-  return NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
+/** The example application, signing with the benchmark key, plus the three benchmark routes. */
+export function createBenchApp(options: TokenTrackingModuleOptions): Promise<INestApplication> {
+  return createExampleApp({
+    prisma: options.prisma!,
+    tokenTracking: options,
+    logger: false,
+    extend: { controllers: [BenchController], providers: [PlainJwtStrategy] },
+  });
 }

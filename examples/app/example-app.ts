@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { INestApplication, Module } from '@nestjs/common';
+import { INestApplication, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -22,6 +22,8 @@ export interface ExampleAppSettings {
   /** Express `trust proxy`: which proxies' X-Forwarded-For to believe. Default: none. */
   trustProxy?: boolean | string | number;
   logger?: false;
+  /** More controllers and providers, mounted next to the example's own (the benchmarks add theirs). */
+  extend?: { controllers?: Type[]; providers?: Provider[] };
 }
 
 /**
@@ -44,8 +46,9 @@ export async function createExampleApp(settings: ExampleAppSettings): Promise<IN
         ...settings.tokenTracking,
       }),
     ],
-    controllers: [AuthController, ProfileController],
+    controllers: [AuthController, ProfileController, ...(settings.extend?.controllers ?? [])],
     providers: [
+      ...(settings.extend?.providers ?? []),
       DemoUsers,
       { provide: APP_GUARD, useClass: TrackedJwtGuard },
       { provide: APP_FILTER, useClass: TokenTrackingExceptionFilter },

@@ -117,9 +117,9 @@ describe('TrackedJwtGuard next to an application\'s own passport-jwt strategy', 
       const get = async (path: string, token: string) =>
         (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
       const { token } = await app.get(TokenTrackingService).generateToken('coexisting-user');
-      expect([await get('/plain', token), await get('/tracked', token)]).toEqual([200, 200]);
+      expect([await get('/bench/plain', token), await get('/bench/tracked', token)]).toEqual([200, 200]);
       await app.get(TokenTrackingService).revokeToken(token);
-      expect([await get('/plain', token), await get('/tracked', token)]).toEqual([200, 401]);
+      expect([await get('/bench/plain', token), await get('/bench/tracked', token)]).toEqual([200, 401]);
     } finally {
       await app.close();
       await db.dispose();
