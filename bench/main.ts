@@ -199,14 +199,16 @@ async function purgeUnderLoad(databaseUrl: string, prisma: PrismaClient, admin: 
       SELECT 'expired-' || n, 'expired-user-' || (n % 10000), 'expired-' || n,
              now() - interval '2 hours', now() - interval '1 hour'
         FROM generate_series(1, 1000000) AS n`);
-    await admin.query('ANALYZE issued_tokens');
+    // Rows that expired in production were written long ago and have been
+    // vacuumed since; purge them in that state, not straight after the insert.
+    await admin.query('VACUUM ANALYZE issued_tokens');
     return Date.now() - started;
   };
   const filled = await fill();
   await withService(prisma, { purge: { batchSize: 5000, maxDurationSeconds: 600 } }, async (service) => {
     const started = Date.now();
     const outcome = await service.purgeExpired();
-    say(`alone: ${fixed((Date.now() - started) / 1000, 1)} s for ${outcome.status === 'skipped' ? 0 : outcome.tokens} rows (inserting them took ${fixed(filled / 1000, 1)} s)`);
+    say(`alone: ${fixed((Date.now() - started) / 1000, 1)} s for ${outcome.status === 'skipped' ? 0 : outcome.tokens} rows (inserting and vacuuming them took ${fixed(filled / 1000, 1)} s)`);
   });
   await fill();
   const server = await startServer(databaseUrl, false);
