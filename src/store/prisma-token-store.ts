@@ -256,6 +256,12 @@ export class PrismaTokenStore implements TokenStore {
       const [lock] = await lockHolder.$queryRaw<{ acquired: boolean }[]>`
         SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK_NAMESPACE}::int, ${PURGE_LOCK_KEY}::int) AS acquired`;
       if (!lock?.acquired) return { status: 'skipped' };
+      // The lock statement's portal stays open until the next statement and
+      // keeps its snapshot, holding back the xmin horizon: deleted rows could
+      // not be marked dead in the index, and every batch would rescan all the
+      // rows deleted before it (1M rows: 12 s instead of 2 s). A snapshot-free
+      // statement closes it.
+      await lockHolder.$queryRaw`SELECT 1 AS portal_closed`;
       const totals = { tokens: 0, revocations: 0, watermarks: 0 };
       /** Deletes batches until one comes back short; false when time ran out first. */
       const drain = async (key: keyof typeof totals, deleteBatch: () => PromiseLike<number>): Promise<boolean> => {
