@@ -1,30 +1,19 @@
 import { SessionsEvictedEvent, TokenRevokedError, TokenTrackingEvents } from '../src/index.js';
-import { createTestDatabase, TestDatabase } from './support/test-database.js';
-import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
+import { useTokenTracking } from './support/token-tracking-app.js';
 
 describe('the evict-oldest policy', () => {
-  let db: TestDatabase;
-  let app: TokenTrackingApp;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await startTokenTracking(db.prisma, { maxUserSessions: 3, sessionLimitPolicy: 'evict-oldest' });
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fixture = useTokenTracking({ maxUserSessions: 3, sessionLimitPolicy: 'evict-oldest' });
 
   it('revokes the oldest session to admit a new one, and says which', async () => {
     const logins = [];
-    for (let n = 0; n < 5; n++) logins.push(await app.tokens.generateToken('evict-user'));
-    expect(await app.tokens.getUserSessionCount('evict-user')).toBe(3);
-    expect((await app.tokens.getUserSessions('evict-user')).map((s) => s.sessionId)).toEqual(logins.slice(2).map((t) => t.sessionId));
+    for (let n = 0; n < 5; n++) logins.push(await fixture.app.tokens.generateToken('evict-user'));
+    expect(await fixture.app.tokens.getUserSessionCount('evict-user')).toBe(3);
+    expect((await fixture.app.tokens.getUserSessions('evict-user')).map((s) => s.sessionId)).toEqual(logins.slice(2).map((t) => t.sessionId));
     for (const evicted of logins.slice(0, 2)) {
-      await expect(app.tokens.parseToken(evicted.token)).rejects.toBeInstanceOf(TokenRevokedError);
+      await expect(fixture.app.tokens.parseToken(evicted.token)).rejects.toBeInstanceOf(TokenRevokedError);
     }
-    const evictions = app.events.filter((event) => event.name === TokenTrackingEvents.EVICTED).map((event) => event.payload);
+    const evictions = fixture.app.events.filter((event) => event.name === TokenTrackingEvents.EVICTED).map((event) => event.payload);
     expect(evictions).toEqual([
       new SessionsEvictedEvent('evict-user', [logins[0]!.sessionId], logins[3]!.sessionId, logins[3]!.issuedAt),
       new SessionsEvictedEvent('evict-user', [logins[1]!.sessionId], logins[4]!.sessionId, logins[4]!.issuedAt),
@@ -32,9 +21,9 @@ describe('the evict-oldest policy', () => {
   });
 
   it('holds the cap exactly under 50 concurrent logins, and every login succeeds', async () => {
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => app.tokens.generateToken('evict-race-user')));
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => fixture.app.tokens.generateToken('evict-race-user')));
     expect(results.filter((result) => result.status === 'fulfilled').length).toBe(50);
-    const rows = await db.query<{ active: number; evicted: number }>(`
+    const rows = await fixture.db.query<{ active: number; evicted: number }>(`
       SELECT count(*) FILTER (WHERE revoked_at IS NULL)::int AS active,
              count(*) FILTER (WHERE revoked_reason = 'evicted')::int AS evicted
         FROM issued_tokens WHERE user_id = 'evict-race-user'`);
@@ -44,7 +33,7 @@ describe('the evict-oldest policy', () => {
     // row still carries its inserter's id; an evicted row carries its
     // evictor's. The survivors are the newest exactly when their ids are
     // the three highest of all.
-    const xids = await db.query<{ xid: string; active: boolean }>(`
+    const xids = await fixture.db.query<{ xid: string; active: boolean }>(`
       SELECT xmin::text AS xid, revoked_at IS NULL AS active FROM issued_tokens WHERE user_id = 'evict-race-user'`);
     const highest = [...new Set(xids.map((row) => BigInt(row.xid)))].sort((a, b) => (a < b ? 1 : -1)).slice(0, 3);
     const survivors = xids.filter((row) => row.active).map((row) => BigInt(row.xid)).sort((a, b) => (a < b ? 1 : -1));
@@ -52,9 +41,9 @@ describe('the evict-oldest policy', () => {
   });
 
   it('evicts a whole token pair as one session', async () => {
-    const pair = await app.tokens.generateTokenPair('evict-pair-user');
-    for (let n = 0; n < 3; n++) await app.tokens.generateToken('evict-pair-user');
-    await expect(app.tokens.refresh(pair.refreshToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
-    await expect(app.tokens.parseToken(pair.accessToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
+    const pair = await fixture.app.tokens.generateTokenPair('evict-pair-user');
+    for (let n = 0; n < 3; n++) await fixture.app.tokens.generateToken('evict-pair-user');
+    await expect(fixture.app.tokens.refresh(pair.refreshToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
+    await expect(fixture.app.tokens.parseToken(pair.accessToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
   });
 });

@@ -1,24 +1,13 @@
 import { MaxSessionsExceededError, TokenRevokedError } from '../src/index.js';
-import { createTestDatabase, TestDatabase } from './support/test-database.js';
-import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
+import { useTokenTracking } from './support/token-tracking-app.js';
 
 /** The walkthrough of Blueprint's user-token-tracking example, on PostgreSQL. */
 describe('the seed scenario: user123 with a cap of 3 sessions', () => {
-  let db: TestDatabase;
-  let app: TokenTrackingApp;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await startTokenTracking(db.prisma, { maxUserSessions: 3 });
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fixture = useTokenTracking({ maxUserSessions: 3 });
 
   it('issues three tokens, refuses the fourth, lists, revokes one, revokes all, and rejects them all', async () => {
-    const { tokens } = app;
+    const { tokens } = fixture.app;
     const issued = [];
     for (let n = 1; n <= 3; n++) {
       issued.push(await tokens.generateToken('user123', { session_id: `session_${n}` }));
@@ -47,17 +36,17 @@ describe('the seed scenario: user123 with a cap of 3 sessions', () => {
   });
 
   it('stores the jti and metadata, never the token', async () => {
-    const { token, jti } = await app.tokens.generateToken('audit-user', { session_id: 'x' }, {
+    const { token, jti } = await fixture.app.tokens.generateToken('audit-user', { session_id: 'x' }, {
       clientIp: '203.0.113.7',
       userAgent: 'demo-agent/1.0',
     });
-    const rows = await db.query('SELECT * FROM issued_tokens WHERE user_id = $1', ['audit-user']);
+    const rows = await fixture.db.query('SELECT * FROM issued_tokens WHERE user_id = $1', ['audit-user']);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ jti, client_ip: '203.0.113.7', user_agent: 'demo-agent/1.0' });
     const everyStoredValue = JSON.stringify([
-      await db.query('SELECT * FROM issued_tokens'),
-      await db.query('SELECT * FROM revoked_tokens'),
-      await db.query('SELECT * FROM user_token_watermarks'),
+      await fixture.db.query('SELECT * FROM issued_tokens'),
+      await fixture.db.query('SELECT * FROM revoked_tokens'),
+      await fixture.db.query('SELECT * FROM user_token_watermarks'),
     ]);
     expect(everyStoredValue).not.toContain(token);
     expect(everyStoredValue).not.toContain(token.split('.')[2]);

@@ -3,7 +3,7 @@ import { SessionActivityRecorder } from '../src/lifecycle/session-activity-recor
 import { ManualClock } from './support/manual-clock.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
-import { RunningApp, startExampleApp } from './support/http-app.js';
+import { useExampleApp } from './support/http-app.js';
 import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
 
 describe('last use of a session', () => {
@@ -58,25 +58,15 @@ describe('last use of a session', () => {
 });
 
 describe('last use through the guard', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startExampleApp({ prisma: db.prisma });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.dispose();
-  });
+  const fixture = useExampleApp();
 
   it('is recorded after an authenticated request, and is null before', async () => {
-    const token = await running.login('alice');
-    const before = await running.request('GET', '/auth/sessions', { token });
+    const token = await fixture.running.login('alice');
+    const before = await fixture.running.request('GET', '/auth/sessions', { token });
     expect(before.body.sessions[0].lastUsedAt).toBeNull();
-    await running.app.get(SessionActivityRecorder, { strict: false }).flush();
-    const after = await running.request('GET', '/auth/sessions', { token });
+    await fixture.running.app.get(SessionActivityRecorder, { strict: false }).flush();
+    const after = await fixture.running.request('GET', '/auth/sessions', { token });
     expect(Date.parse(after.body.sessions[0].lastUsedAt)).toBeGreaterThan(Date.now() - 10_000);
   });
 });

@@ -1,15 +1,13 @@
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { JwsCodec } from '../../src/jws/jws-codec.js';
 import { createAsymmetricKeys, createHmacKeys } from '../../src/jws/signing-keys.js';
-import { createTestDatabase, TestDatabase } from '../support/test-database.js';
-import { RunningApp, startExampleApp } from '../support/http-app.js';
+import { createTestDatabase } from '../support/test-database.js';
+import { startExampleApp, useExampleApp } from '../support/http-app.js';
 
 const SECRET = randomBytes(32);
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('TrackedJwtGuard over HTTP', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   const codec = new JwsCodec(createHmacKeys('HS256', SECRET));
   const claims = (overrides: Record<string, unknown> = {}) => {
     const now = Date.now() / 1000;
@@ -19,28 +17,20 @@ describe('TrackedJwtGuard over HTTP', () => {
     };
   };
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startExampleApp({ prisma: db.prisma, tokenTracking: { signing: { secret: SECRET } } });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.dispose();
-  });
+  const fixture = useExampleApp({ tokenTracking: { signing: { secret: SECRET } } });
 
   it('lets public routes through and guards the rest, as a global guard', async () => {
-    expect(await running.request('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    const missing = await running.request('GET', '/profile');
+    expect(await fixture.running.request('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const missing = await fixture.running.request('GET', '/profile');
     expect(missing).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING', statusCode: 401 } });
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   it('accepts a fresh token, and rejects it in the very next request after it is revoked', async () => {
-    const token = await running.login('alice');
-    expect(await running.request('GET', '/profile', { token })).toMatchObject({ status: 200, body: { userId: 'user-alice', role: 'user' } });
-    expect((await running.request('DELETE', '/auth/sessions/current', { token })).status).toBe(204);
-    const after = await running.request('GET', '/profile', { token });
+    const token = await fixture.running.login('alice');
+    expect(await fixture.running.request('GET', '/profile', { token })).toMatchObject({ status: 200, body: { userId: 'user-alice', role: 'user' } });
+    expect((await fixture.running.request('DELETE', '/auth/sessions/current', { token })).status).toBe(204);
+    const after = await fixture.running.request('GET', '/profile', { token });
     expect(after).toMatchObject({ status: 401, body: { code: 'TOKEN_REVOKED', message: 'token is already revoked' } });
     expect(after.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="token is already revoked"');
   });
@@ -66,19 +56,19 @@ describe('TrackedJwtGuard over HTTP', () => {
       return `${input}.${createHmac('sha384', SECRET).update(input).digest('base64url')}`;
     }, 'ALGORITHM_NOT_ALLOWED'],
   ])('rejects a token %s with 401 and its code', async (_, makeToken, code) => {
-    const response = await running.request('GET', '/profile', { token: makeToken() });
+    const response = await fixture.running.request('GET', '/profile', { token: makeToken() });
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ statusCode: 401, code, message: expect.any(String), error: 'Unauthorized' });
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", error_description="[^"]+"$/);
   });
 
   it('treats a non-Bearer Authorization header as no token', async () => {
-    const response = await running.request('GET', '/profile', { headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
+    const response = await fixture.running.request('GET', '/profile', { headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
     expect(response).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
   });
 
   it('accepts a validly signed token that was never tracked (issued elsewhere with the same key)', async () => {
-    const response = await running.request('GET', '/profile', { token: codec.sign(claims({ data: { role: 'user' } })) });
+    const response = await fixture.running.request('GET', '/profile', { token: codec.sign(claims({ data: { role: 'user' } })) });
     expect(response).toMatchObject({ status: 200, body: { userId: 'user-alice' } });
   });
 });

@@ -1,28 +1,18 @@
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
-import { RunningApp, startExampleApp } from '../support/http-app.js';
+import { startExampleApp, useExampleApp } from '../support/http-app.js';
 
 describe('session routes over HTTP', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startExampleApp({ prisma: db.prisma });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.dispose();
-  });
+  const fixture = useExampleApp();
 
   afterEach(async () => {
     // Each test starts with no active sessions.
-    await db.query('UPDATE issued_tokens SET revoked_at = now() WHERE revoked_at IS NULL');
+    await fixture.db.query('UPDATE issued_tokens SET revoked_at = now() WHERE revoked_at IS NULL');
   });
 
   it('logs in up to the cap, then answers 409 MAX_SESSIONS_EXCEEDED', async () => {
-    for (let n = 0; n < 3; n++) await running.login('alice');
-    const refused = await running.request('POST', '/auth/login', { body: { username: 'alice', password: 'alice-password' } });
+    for (let n = 0; n < 3; n++) await fixture.running.login('alice');
+    const refused = await fixture.running.request('POST', '/auth/login', { body: { username: 'alice', password: 'alice-password' } });
     expect(refused).toMatchObject({
       status: 409,
       body: { statusCode: 409, code: 'MAX_SESSIONS_EXCEEDED', message: 'maximum concurrent sessions exceeded' },
@@ -30,61 +20,61 @@ describe('session routes over HTTP', () => {
   });
 
   it('lists my sessions with their metadata and marks the current one', async () => {
-    const first = await running.login('alice', { 'user-agent': 'phone/1.0' });
-    const second = await running.login('alice', { 'user-agent': 'laptop/2.0' });
-    const listing = await running.request('GET', '/auth/sessions', { token: second });
+    const first = await fixture.running.login('alice', { 'user-agent': 'phone/1.0' });
+    const second = await fixture.running.login('alice', { 'user-agent': 'laptop/2.0' });
+    const listing = await fixture.running.request('GET', '/auth/sessions', { token: second });
     expect(listing.status).toBe(200);
     expect(listing.body).toMatchObject({ userId: 'user-alice', count: 2 });
     expect(listing.body.sessions).toEqual([
       expect.objectContaining({ userAgent: 'phone/1.0', clientIp: '127.0.0.1', current: false }),
       expect.objectContaining({ userAgent: 'laptop/2.0', clientIp: '127.0.0.1', current: true }),
     ]);
-    expect((await running.request('GET', '/auth/sessions?limit=1&offset=1', { token: first })).body).toMatchObject({
+    expect((await fixture.running.request('GET', '/auth/sessions?limit=1&offset=1', { token: first })).body).toMatchObject({
       count: 2,
       sessions: [expect.objectContaining({ userAgent: 'laptop/2.0', current: false })],
     });
   });
 
   it('logs out my other devices and keeps this one working', async () => {
-    const others = [await running.login('alice'), await running.login('alice')];
-    const current = await running.login('alice');
-    expect(await running.request('DELETE', '/auth/sessions/others', { token: current })).toMatchObject({ status: 200, body: { revoked: 2 } });
-    expect((await running.request('GET', '/profile', { token: current })).status).toBe(200);
+    const others = [await fixture.running.login('alice'), await fixture.running.login('alice')];
+    const current = await fixture.running.login('alice');
+    expect(await fixture.running.request('DELETE', '/auth/sessions/others', { token: current })).toMatchObject({ status: 200, body: { revoked: 2 } });
+    expect((await fixture.running.request('GET', '/profile', { token: current })).status).toBe(200);
     for (const token of others) {
-      expect((await running.request('GET', '/profile', { token })).body.code).toBe('TOKEN_REVOKED');
+      expect((await fixture.running.request('GET', '/profile', { token })).body.code).toBe('TOKEN_REVOKED');
     }
   });
 
   it('revokes one of my sessions by id, and says 409 the second time', async () => {
-    const doomed = await running.login('alice');
-    const current = await running.login('alice');
-    const { body } = await running.request('GET', '/auth/sessions', { token: current });
+    const doomed = await fixture.running.login('alice');
+    const current = await fixture.running.login('alice');
+    const { body } = await fixture.running.request('GET', '/auth/sessions', { token: current });
     const doomedSession = body.sessions.find((session: { current: boolean }) => !session.current).sessionId;
-    expect((await running.request('DELETE', `/auth/sessions/${doomedSession}`, { token: current })).status).toBe(204);
-    expect((await running.request('GET', '/profile', { token: doomed })).status).toBe(401);
-    expect(await running.request('DELETE', `/auth/sessions/${doomedSession}`, { token: current })).toMatchObject({
+    expect((await fixture.running.request('DELETE', `/auth/sessions/${doomedSession}`, { token: current })).status).toBe(204);
+    expect((await fixture.running.request('GET', '/profile', { token: doomed })).status).toBe(401);
+    expect(await fixture.running.request('DELETE', `/auth/sessions/${doomedSession}`, { token: current })).toMatchObject({
       status: 409,
       body: { code: 'TOKEN_REVOKED' },
     });
   });
 
   it("answers 404 for another user's session, and leaves it alone", async () => {
-    const bobs = await running.login('bob');
-    const bobSession = (await running.request('GET', '/auth/sessions', { token: bobs })).body.sessions[0].sessionId;
-    const alices = await running.login('alice');
-    expect(await running.request('DELETE', `/auth/sessions/${bobSession}`, { token: alices })).toMatchObject({
+    const bobs = await fixture.running.login('bob');
+    const bobSession = (await fixture.running.request('GET', '/auth/sessions', { token: bobs })).body.sessions[0].sessionId;
+    const alices = await fixture.running.login('alice');
+    expect(await fixture.running.request('DELETE', `/auth/sessions/${bobSession}`, { token: alices })).toMatchObject({
       status: 404,
       body: { code: 'SESSION_NOT_FOUND' },
     });
-    expect((await running.request('GET', '/profile', { token: bobs })).status).toBe(200);
-    const aliceListing = await running.request('GET', '/auth/sessions', { token: alices });
+    expect((await fixture.running.request('GET', '/profile', { token: bobs })).status).toBe(200);
+    const aliceListing = await fixture.running.request('GET', '/auth/sessions', { token: alices });
     expect(aliceListing.body.sessions.map((session: { sessionId: string }) => session.sessionId)).not.toContain(bobSession);
   });
 
   it('logs me out everywhere', async () => {
-    const tokens = [await running.login('alice'), await running.login('alice')];
-    expect(await running.request('DELETE', '/auth/sessions', { token: tokens[0] })).toMatchObject({ status: 200, body: { revoked: 2 } });
-    for (const token of tokens) expect((await running.request('GET', '/profile', { token })).status).toBe(401);
+    const tokens = [await fixture.running.login('alice'), await fixture.running.login('alice')];
+    expect(await fixture.running.request('DELETE', '/auth/sessions', { token: tokens[0] })).toMatchObject({ status: 200, body: { revoked: 2 } });
+    for (const token of tokens) expect((await fixture.running.request('GET', '/profile', { token })).status).toBe(401);
   });
 
   it.each([
@@ -95,18 +85,18 @@ describe('session routes over HTTP', () => {
     ['DELETE', '/auth/sessions/not%20an%20id', 'sessionId'],
     ['DELETE', `/auth/sessions/${'a'.repeat(65)}`, 'sessionId'],
   ])('answers 400 INVALID_ARGUMENT for %s %s', async (method, path, field) => {
-    const token = await running.login('bob');
-    const response = await running.request(method, path, { token });
+    const token = await fixture.running.login('bob');
+    const response = await fixture.running.request(method, path, { token });
     expect(response).toMatchObject({ status: 400, body: { statusCode: 400, code: 'INVALID_ARGUMENT' } });
     expect(response.body.message).toContain(field);
   });
 
   it('answers 400 for a login without credentials and 401 for wrong ones', async () => {
-    expect(await running.request('POST', '/auth/login', { body: { username: 'alice' } })).toMatchObject({
+    expect(await fixture.running.request('POST', '/auth/login', { body: { username: 'alice' } })).toMatchObject({
       status: 400,
       body: { code: 'INVALID_ARGUMENT' },
     });
-    expect(await running.request('POST', '/auth/login', { body: { username: 'alice', password: 'nope' } })).toMatchObject({
+    expect(await fixture.running.request('POST', '/auth/login', { body: { username: 'alice', password: 'nope' } })).toMatchObject({
       status: 401,
       body: { code: 'INVALID_CREDENTIALS' },
     });
@@ -114,64 +104,54 @@ describe('session routes over HTTP', () => {
 });
 
 describe('admin session routes over HTTP', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startExampleApp({ prisma: db.prisma, tokenTracking: { maxUserSessions: 10 } });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.dispose();
-  });
+  const fixture = useExampleApp({ tokenTracking: { maxUserSessions: 10 } });
 
   it('refuses a normal user with 403 on every admin route', async () => {
-    const token = await running.login('alice');
+    const token = await fixture.running.login('alice');
     for (const [method, path] of [
       ['GET', '/admin/sessions/users/user-bob'],
       ['DELETE', '/admin/sessions/users/user-bob'],
       ['DELETE', `/admin/sessions/${'a'.repeat(43)}`],
     ] as const) {
-      expect(await running.request(method, path, { token })).toMatchObject({ status: 403, body: { code: 'ADMIN_ACCESS_DENIED' } });
+      expect(await fixture.running.request(method, path, { token })).toMatchObject({ status: 403, body: { code: 'ADMIN_ACCESS_DENIED' } });
     }
   });
 
   it('requires a token before the role check', async () => {
-    expect(await running.request('GET', '/admin/sessions/users/user-bob')).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+    expect(await fixture.running.request('GET', '/admin/sessions/users/user-bob')).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
   });
 
   it("lists, revokes one of, and revokes all of a user's sessions", async () => {
-    const admin = await running.login('admin');
+    const admin = await fixture.running.login('admin');
     const bobTokens = [
-      await running.login('bob', { 'user-agent': 'bob-phone' }),
-      await running.login('bob', { 'user-agent': 'bob-laptop' }),
-      await running.login('bob'),
+      await fixture.running.login('bob', { 'user-agent': 'bob-phone' }),
+      await fixture.running.login('bob', { 'user-agent': 'bob-laptop' }),
+      await fixture.running.login('bob'),
     ];
-    const listing = await running.request('GET', '/admin/sessions/users/user-bob', { token: admin });
+    const listing = await fixture.running.request('GET', '/admin/sessions/users/user-bob', { token: admin });
     expect(listing.status).toBe(200);
     expect(listing.body).toMatchObject({ userId: 'user-bob', count: 3 });
     expect(listing.body.sessions[0]).toMatchObject({ userId: 'user-bob', userAgent: 'bob-phone', clientIp: '127.0.0.1' });
     expect(listing.body.sessions[0]).not.toHaveProperty('current');
 
     const firstSession = listing.body.sessions[0].sessionId;
-    expect((await running.request('DELETE', `/admin/sessions/${firstSession}`, { token: admin })).status).toBe(204);
-    expect((await running.request('GET', '/profile', { token: bobTokens[0] })).body.code).toBe('TOKEN_REVOKED');
-    expect(await running.request('DELETE', `/admin/sessions/${firstSession}`, { token: admin })).toMatchObject({ status: 409 });
-    expect(await running.request('DELETE', `/admin/sessions/${'z'.repeat(43)}`, { token: admin })).toMatchObject({
+    expect((await fixture.running.request('DELETE', `/admin/sessions/${firstSession}`, { token: admin })).status).toBe(204);
+    expect((await fixture.running.request('GET', '/profile', { token: bobTokens[0] })).body.code).toBe('TOKEN_REVOKED');
+    expect(await fixture.running.request('DELETE', `/admin/sessions/${firstSession}`, { token: admin })).toMatchObject({ status: 409 });
+    expect(await fixture.running.request('DELETE', `/admin/sessions/${'z'.repeat(43)}`, { token: admin })).toMatchObject({
       status: 404,
       body: { code: 'SESSION_NOT_FOUND' },
     });
 
-    expect(await running.request('DELETE', '/admin/sessions/users/user-bob', { token: admin })).toMatchObject({ status: 200, body: { revoked: 2 } });
-    for (const token of bobTokens) expect((await running.request('GET', '/profile', { token })).status).toBe(401);
-    expect((await running.request('GET', '/admin/sessions/users/user-bob', { token: admin })).body.count).toBe(0);
-    expect((await running.request('GET', '/profile', { token: admin })).status).toBe(200);
+    expect(await fixture.running.request('DELETE', '/admin/sessions/users/user-bob', { token: admin })).toMatchObject({ status: 200, body: { revoked: 2 } });
+    for (const token of bobTokens) expect((await fixture.running.request('GET', '/profile', { token })).status).toBe(401);
+    expect((await fixture.running.request('GET', '/admin/sessions/users/user-bob', { token: admin })).body.count).toBe(0);
+    expect((await fixture.running.request('GET', '/profile', { token: admin })).status).toBe(200);
   });
 
   it('documents both controllers in the OpenAPI document', async () => {
-    const { body } = await running.request('GET', '/docs-json');
+    const { body } = await fixture.running.request('GET', '/docs-json');
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining([
       '/auth/sessions', '/auth/sessions/current', '/auth/sessions/others', '/auth/sessions/{sessionId}',
       '/admin/sessions/users/{userId}', '/admin/sessions/{sessionId}',
@@ -221,41 +201,31 @@ describe('client IP behind a proxy', () => {
 });
 
 describe('refresh over HTTP (example app)', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startExampleApp({ prisma: db.prisma, tokenTracking: { refreshGraceSeconds: 0 } });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.dispose();
-  });
+  const fixture = useExampleApp({ tokenTracking: { refreshGraceSeconds: 0 } });
 
   const login = async () =>
-    (await running.request('POST', '/auth/login', { body: { username: 'alice', password: 'alice-password' } })).body as {
+    (await fixture.running.request('POST', '/auth/login', { body: { username: 'alice', password: 'alice-password' } })).body as {
       accessToken: string;
       refreshToken: string;
     };
 
   it('rotates the pair in the same session, and ends the session when an old refresh token comes back', async () => {
     const first = await login();
-    const second = await running.request('POST', '/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    const second = await fixture.running.request('POST', '/auth/refresh', { body: { refreshToken: first.refreshToken } });
     expect(second.status).toBe(200);
-    expect((await running.request('GET', '/profile', { token: second.body.accessToken })).body.sessionId).toBe(
-      (await running.request('GET', '/profile', { token: first.accessToken })).body.sessionId,
+    expect((await fixture.running.request('GET', '/profile', { token: second.body.accessToken })).body.sessionId).toBe(
+      (await fixture.running.request('GET', '/profile', { token: first.accessToken })).body.sessionId,
     );
-    expect((await running.request('GET', '/auth/sessions', { token: second.body.accessToken })).body.count).toBe(1);
+    expect((await fixture.running.request('GET', '/auth/sessions', { token: second.body.accessToken })).body.count).toBe(1);
 
-    const reuse = await running.request('POST', '/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    const reuse = await fixture.running.request('POST', '/auth/refresh', { body: { refreshToken: first.refreshToken } });
     expect(reuse).toMatchObject({ status: 401, body: { code: 'REFRESH_TOKEN_REUSED' } });
-    expect(await running.request('GET', '/profile', { token: second.body.accessToken })).toMatchObject({
+    expect(await fixture.running.request('GET', '/profile', { token: second.body.accessToken })).toMatchObject({
       status: 401,
       body: { code: 'TOKEN_REVOKED' },
     });
-    expect(await running.request('POST', '/auth/refresh', { body: { refreshToken: second.body.refreshToken } })).toMatchObject({
+    expect(await fixture.running.request('POST', '/auth/refresh', { body: { refreshToken: second.body.refreshToken } })).toMatchObject({
       status: 401,
       body: { code: 'TOKEN_REVOKED' },
     });
@@ -263,21 +233,21 @@ describe('refresh over HTTP (example app)', () => {
 
   it('refuses a refresh token on a protected route and an access token at /auth/refresh', async () => {
     const pair = await login();
-    expect(await running.request('GET', '/profile', { token: pair.refreshToken })).toMatchObject({
+    expect(await fixture.running.request('GET', '/profile', { token: pair.refreshToken })).toMatchObject({
       status: 401,
       body: { code: 'TOKEN_TYPE_INVALID' },
     });
-    expect(await running.request('POST', '/auth/refresh', { body: { refreshToken: pair.accessToken } })).toMatchObject({
+    expect(await fixture.running.request('POST', '/auth/refresh', { body: { refreshToken: pair.accessToken } })).toMatchObject({
       status: 401,
       body: { code: 'TOKEN_TYPE_INVALID' },
     });
-    expect(await running.request('POST', '/auth/refresh', { body: {} })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
+    expect(await fixture.running.request('POST', '/auth/refresh', { body: {} })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
   });
 
   it('logging out with the access token also ends the refresh token', async () => {
     const pair = await login();
-    expect((await running.request('DELETE', '/auth/sessions/current', { token: pair.accessToken })).status).toBe(204);
-    expect(await running.request('POST', '/auth/refresh', { body: { refreshToken: pair.refreshToken } })).toMatchObject({
+    expect((await fixture.running.request('DELETE', '/auth/sessions/current', { token: pair.accessToken })).status).toBe(204);
+    expect(await fixture.running.request('POST', '/auth/refresh', { body: { refreshToken: pair.refreshToken } })).toMatchObject({
       status: 401,
       body: { code: 'TOKEN_REVOKED' },
     });

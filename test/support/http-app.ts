@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { createExampleApp, ExampleAppSettings } from '../../examples/app/example-app.js';
+import { createTestDatabase, TestDatabase } from './test-database.js';
 
 export interface JsonResponse {
   status: number;
@@ -44,4 +45,21 @@ export async function startExampleApp(settings: ExampleAppSettings): Promise<Run
     },
     close: () => app.close(),
   };
+}
+
+/**
+ * For the enclosing `describe`: a database of its own and the example
+ * application on it, listening, started before the tests and closed after.
+ */
+export function useExampleApp(settings: Omit<ExampleAppSettings, 'prisma'> = {}): { readonly db: TestDatabase; readonly running: RunningApp } {
+  const fixture = {} as { db: TestDatabase; running: RunningApp };
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase();
+    fixture.running = await startExampleApp({ ...settings, prisma: fixture.db.prisma });
+  });
+  afterAll(async () => {
+    await fixture.running?.close();
+    await fixture.db?.dispose();
+  });
+  return fixture;
 }

@@ -7,6 +7,7 @@ import {
   TokenTrackingPrismaClient,
   TokenTrackingService,
 } from '../../src/index.js';
+import { createTestDatabase, TestDatabase } from './test-database.js';
 
 export const TEST_SECRET = Buffer.from('an-hs256-test-secret-of-32-bytes!!', 'utf8');
 export const TEST_ISSUER = 'token-tracking-tests';
@@ -54,4 +55,27 @@ export function testOptions(
     purge: false,
     ...overrides,
   };
+}
+
+/** What `useTokenTracking` provides to the tests of its block, once `beforeAll` has run. */
+export interface TokenTrackingFixture {
+  readonly db: TestDatabase;
+  readonly app: TokenTrackingApp;
+}
+
+/**
+ * For the enclosing `describe`: a database of its own and an application on
+ * it, started before the tests and torn down after them.
+ */
+export function useTokenTracking(overrides: Partial<TokenTrackingModuleOptions> = {}): TokenTrackingFixture {
+  const fixture = {} as { db: TestDatabase; app: TokenTrackingApp };
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase();
+    fixture.app = await startTokenTracking(fixture.db.prisma, overrides);
+  });
+  afterAll(async () => {
+    await fixture.app?.close();
+    await fixture.db?.dispose();
+  });
+  return fixture;
 }
