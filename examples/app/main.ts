@@ -29,8 +29,9 @@ async function main(): Promise<void> {
     await prisma.$disconnect();
     await postgres.stop();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stopAndReport = () => stop().catch((error: unknown) => console.error('shutdown failed:', error));
+  process.once('SIGINT', stopAndReport);
+  process.once('SIGTERM', stopAndReport);
 }
 
 main().catch((error: unknown) => {
