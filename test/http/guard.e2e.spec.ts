@@ -116,3 +116,23 @@ describe('TrackedJwtGuard next to an application\'s own passport-jwt strategy', 
     }
   });
 });
+
+describe('TrackedJwtGuard registered globally and on a controller', () => {
+  it('verifies a request once, not once per registration', async () => {
+    const { PrismaTokenStore } = await import('../../src/index.js');
+    const { recordingTokenStore } = await import('../support/recording-token-store.js');
+    const db = await createTestDatabase();
+    const { store, calls } = recordingTokenStore(new PrismaTokenStore(db.prisma));
+    const running = await startExampleApp({ prisma: db.prisma, tokenTracking: { store } });
+    try {
+      const token = await running.login('alice');
+      calls.length = 0;
+      // The session routes carry @UseGuards(TrackedJwtGuard); the example also registers it as APP_GUARD.
+      expect((await running.request('GET', '/auth/sessions', { token })).status).toBe(200);
+      expect(calls.filter((call) => call === 'isRevoked')).toHaveLength(1);
+    } finally {
+      await running.close();
+      await db.dispose();
+    }
+  });
+});
