@@ -8,7 +8,7 @@ describe('the README error table', () => {
     const rows = [...readme.matchAll(/^\| `(\w+Error)` \| `(\w+)` \| [^|]+ \| ([^|]+) \|$/gm)];
     const documented = new Set(rows.map(([, name]) => name));
     const exported = Object.entries(library)
-      .filter(([name, value]) => typeof value === 'function' && value.prototype instanceof library.TokenTrackingError)
+      .filter(([, value]) => typeof value === 'function' && value.prototype instanceof library.TokenTrackingError)
       .map(([name]) => name);
     expect([...documented].sort()).toEqual(exported.sort());
 
