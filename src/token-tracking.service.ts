@@ -23,7 +23,8 @@ import { RESOLVED_OPTIONS } from './internal.constants.js';
 import { IssueContextSource, NormalizedIssueContext, normalizeIssueContext } from './issue-context.js';
 import { REFRESH_TOKEN_USE, RESERVED_CLAIMS, VerifiedToken } from './jwt/token-claims.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
-import { ResolvedTokenTrackingOptions } from './resolved-options.js';
+import { MAX_ID_LENGTH, MAX_REASON_LENGTH, MAX_USER_ID_LENGTH } from './limits.js';
+import { DEFAULT_PURGE, ResolvedTokenTrackingOptions } from './resolved-options.js';
 import {
   IssuedTokenRecord,
   PageRequest,
@@ -61,9 +62,6 @@ export interface RevokeOptions {
   actor?: string;
 }
 
-const MAX_USER_ID_LENGTH = 255;
-const MAX_JTI_LENGTH = 64;
-const MAX_REASON_LENGTH = 64;
 /** 32 random bytes: 256 bits, 43 base64url characters. */
 const ID_BYTES = 32;
 
@@ -284,18 +282,19 @@ export class TokenTrackingService {
    * bounded batches. Skipped (status `skipped`) while another process purges.
    */
   async purgeExpired(): Promise<PurgeOutcome> {
-    const purge = this.options.purge;
+    // An explicit call works with the default settings when the schedule is off.
+    const purge = this.options.purge ?? DEFAULT_PURGE;
     const startedAt = Date.now();
     const nowMs = this.options.clock();
     const acceptedFor = this.options.clockToleranceSeconds * 1000;
     const longestLifetime = Math.max(this.options.expiresInSeconds, this.options.refreshExpiresInSeconds) * 1000;
     const outcome = await this.store.purgeExpired({
-      tokensExpiredBy: new Date(nowMs - (purge?.retentionSeconds ?? 0) * 1000),
+      tokensExpiredBy: new Date(nowMs - purge.retentionSeconds * 1000),
       // A revoked token stays refused for as long as the verifier would still accept it.
       revocationsExpiredBy: new Date(nowMs - acceptedFor),
       watermarksSetBy: new Date(nowMs - longestLifetime - acceptedFor),
-      batchSize: purge?.batchSize ?? 5_000,
-      maxDurationMs: (purge?.maxDurationSeconds ?? 300) * 1000,
+      batchSize: purge.batchSize,
+      maxDurationMs: purge.maxDurationSeconds * 1000,
     });
     if (outcome.status !== 'skipped') {
       this.events.publish(TokenTrackingEvents.PURGED, new TokensPurgedEvent(
@@ -495,8 +494,8 @@ function assertUserId(userId: unknown): asserts userId is string {
 }
 
 function assertId(id: unknown, name: string): asserts id is string {
-  if (typeof id !== 'string' || id === '' || id.length > MAX_JTI_LENGTH) {
-    throw new InvalidArgumentError(`${name} must be a non-empty string of at most ${MAX_JTI_LENGTH} characters`);
+  if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) {
+    throw new InvalidArgumentError(`${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   }
 }
 

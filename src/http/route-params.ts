@@ -1,9 +1,9 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
+import { MAX_ID_LENGTH, MAX_USER_ID_LENGTH } from '../limits.js';
 import { PageRequest } from '../store/token-store.interface.js';
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const MAX_USER_ID_LENGTH = 255;
+const ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_ID_LENGTH}}$`);
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
@@ -12,7 +12,7 @@ export const MAX_PAGE_SIZE = 200;
 export class ParseIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!ID_PATTERN.test(value)) {
-      throw new InvalidArgumentError('sessionId must be 1 to 64 characters of A-Z, a-z, 0-9, "-" or "_"');
+      throw new InvalidArgumentError(`sessionId must be 1 to ${MAX_ID_LENGTH} characters of A-Z, a-z, 0-9, "-" or "_"`);
     }
     return value;
   }

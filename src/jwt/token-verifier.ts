@@ -6,12 +6,12 @@ import { IssuerMismatchError } from '../errors/issuer-mismatch.error.js';
 import { TokenExpiredError } from '../errors/token-expired.error.js';
 import { TokenNotYetValidError } from '../errors/token-not-yet-valid.error.js';
 import { TokenTooLargeError } from '../errors/token-too-large.error.js';
+import { MAX_ID_LENGTH } from '../limits.js';
 import { ResolvedTokenTrackingOptions } from '../resolved-options.js';
 import { REFRESH_TOKEN_USE, VerifiedToken } from './token-claims.js';
 
 /** Shortest string that can be a signed JWT; anything shorter is not worth parsing. */
 const MIN_TOKEN_LENGTH = 20;
-const MAX_JTI_LENGTH = 64;
 
 /**
  * Every check that needs no database: size, then the signature with the
@@ -33,8 +33,8 @@ export class TokenVerifier {
     const { sub, jti, sid, iat, exp, nbf, data } = claims;
     if (
       typeof sub !== 'string' || sub === '' ||
-      typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH ||
-      (sid !== undefined && (typeof sid !== 'string' || sid === '' || sid.length > MAX_JTI_LENGTH)) ||
+      typeof jti !== 'string' || jti === '' || jti.length > MAX_ID_LENGTH ||
+      (sid !== undefined && (typeof sid !== 'string' || sid === '' || sid.length > MAX_ID_LENGTH)) ||
       !isNumericDate(iat) || !isNumericDate(exp) ||
       (nbf !== undefined && !isNumericDate(nbf)) ||
       (data !== undefined && !isPlainObject(data))

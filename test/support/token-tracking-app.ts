@@ -42,7 +42,7 @@ export async function startTokenTracking(
   };
 }
 
-export function testOptions(
+function testOptions(
   prisma: TokenTrackingPrismaClient | undefined,
   overrides: Partial<TokenTrackingModuleOptions> = {},
 ): TokenTrackingModuleOptions {
