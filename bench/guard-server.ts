@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL!;
   const prisma = createPrismaClient(url, 20);
   const withCache = process.env.BENCH_CACHE === '1';
-  const app = await createBenchApp(benchOptions(prisma, withCache ? { revocationCache: { connectionString: url } } : {}));
+  const app = await createBenchApp(benchOptions(prisma, withCache ? { revocationReplica: { connectionString: url } } : {}));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);

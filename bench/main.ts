@@ -18,7 +18,7 @@ import { startLocalPostgres } from '../dev/local-postgres.mjs';
 import { applyMigrations } from '../dev/migrate.mjs';
 import { createPrismaClient, PrismaClient } from '../dev/prisma.js';
 import { TokenStore, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService } from '../src/index.js';
-import { RevocationCache } from '../src/sync/revocation-cache.js';
+import { RevocationReplica } from '../src/revocation/revocation-replica.js';
 import { benchOptions } from './bench-app.js';
 
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 4);
@@ -266,27 +266,23 @@ async function purgeUnderLoad(databaseUrl: string, prisma: PrismaClient, admin: 
 
 /** 5. Heap taken by a revocation cache filled to its default bounds, in the worst case. */
 function cacheMemory(): void {
-  say('## 5. Memory of the revocation cache at its bounds');
+  say('## 5. Memory of the revocation replica');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
     say('(skipped: run node with --expose-gc)');
     return;
   }
-  const maxEntries = 100_000;
+  const entries = 1_000_000;
   gc();
-  const before = process.memoryUsage().heapUsed;
-  const cache = new RevocationCache(maxEntries, 60_000, Date.now);
-  cache.synchronize();
-  // Worst case: every verdict of a different user, and as many users invalidated.
-  for (let n = 0; n < 2 * maxEntries; n++) {
-    const userId = `user-${n}-${randomBytes(8).toString('hex')}`;
-    cache.remember({ jti: randomBytes(32).toString('base64url'), userId, issuedAt: new Date() }, false, cache.begin());
-    cache.invalidate({ userId: `${userId}-other` });
-  }
+  const before = process.memoryUsage();
+  const replica = new RevocationReplica(2 * entries, 0, 0);
+  replica.beginLoad();
+  for (let n = 0; n < entries; n++) replica.deny(randomBytes(32).toString('base64url'), Date.now() + 3_600_000);
+  replica.completeLoad();
   gc();
-  const bytes = process.memoryUsage().heapUsed - before;
-  say(`${cache.size} verdicts and ${maxEntries} invalidated users (the default maxEntries, both full): ${fixed(bytes / 2 ** 20, 1)} MiB of heap`);
-  say(`(about ${fixed(bytes / maxEntries, 0)} bytes per verdict with its share of the user map; ${2 * maxEntries} inserted, the oldest dropped)`);
+  const after = process.memoryUsage();
+  const bytes = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
+  say(`${replica.size} revoked ids: ${fixed(bytes / 2 ** 20, 1)} MiB (${fixed(bytes / entries, 1)} bytes an entry; tables ${fixed(replica.byteLength / 2 ** 20, 1)} MiB)`);
   say();
 }
 

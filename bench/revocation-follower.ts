@@ -21,13 +21,13 @@ async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL!;
   const prisma = createPrismaClient(url, 4);
 
-  @Module({ imports: [TokenTrackingModule.forRoot(benchOptions(prisma, { revocationCache: { connectionString: url } }))] })
+  @Module({ imports: [TokenTrackingModule.forRoot(benchOptions(prisma, { revocationReplica: { connectionString: url } }))] })
   class FollowerModule {}
 
   const app = await NestFactory.createApplicationContext(FollowerModule, { logger: ['error', 'warn'] });
   const tokens = app.get(TokenTrackingService);
   const checker = app.get(RevocationChecker);
-  while (!checker.cacheSynced) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (!checker.status.synced) await new Promise((resolve) => setTimeout(resolve, 10));
   process.send!({ kind: 'ready' });
 
   process.on('message', (command: Command) => {

@@ -16,7 +16,7 @@ const env = { ...process.env };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(env.PRISMA_SCHEMA_ENGINE_BINARY)) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = fileURLToPath(import.meta.url);
 }
-const result = spawnSync(process.execPath, [prismaCli, 'generate', '--schema', 'prisma/schema.prisma'], {
+const result = spawnSync(process.execPath, [prismaCli, 'generate', '--schema', 'prisma/schema'], {
   cwd: root,
   env,
   stdio: 'inherit',

@@ -2,8 +2,9 @@ import { ConfigurableModuleBuilder, Controller, DynamicModule, Type } from '@nes
 import { AdminAccessGuard, AdminRoutesOptions } from './http/admin-access.guard.js';
 import { AdminSessionsController } from './http/admin-sessions.controller.js';
 import { SessionsController } from './http/sessions.controller.js';
-import { ADMIN_ROUTES_OPTIONS } from './internal.constants.js';
-import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
+import { ADMIN_ROUTES_OPTIONS, JWKS_ROUTE_OPTIONS } from './internal.constants.js';
+import { JwksController, JwksRouteOptions } from './keys/jwks.controller.js';
+import { TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
 
 export interface SessionRoutesOptions {
   /** Route prefix. Default `auth/sessions`. */
@@ -11,8 +12,9 @@ export interface SessionRoutesOptions {
 }
 
 /**
- * Module-shape options: given to `forRoot`/`forRootAsync` next to the other
- * options, but fixed when the module is defined (routes cannot move later).
+ * Module-shape options: given to `forRoot` with the others, or to
+ * `forRootAsync` next to `useFactory` (not in what it returns): routes are
+ * fixed when the module is defined.
  */
 export interface TokenTrackingModuleExtras {
   /** Make `TokenTrackingService` injectable everywhere. Default false. */
@@ -21,10 +23,13 @@ export interface TokenTrackingModuleExtras {
   sessionRoutes?: boolean | SessionRoutesOptions;
   /** Mount the admin session routes (`true` for the default path). Default off. */
   adminRoutes?: boolean | AdminRoutesOptions;
+  /** Publish the public keys as a JWKS (`true` for `/.well-known/jwks.json`). Default off. */
+  jwksRoute?: boolean | JwksRouteOptions;
 }
 
 export const DEFAULT_SESSION_ROUTES_PATH = 'auth/sessions';
 export const DEFAULT_ADMIN_ROUTES_PATH = 'admin/sessions';
+export const DEFAULT_JWKS_PATH = '.well-known/jwks.json';
 
 export const {
   ConfigurableModuleClass,
@@ -33,7 +38,7 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<TokenTrackingModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<TokenTrackingModuleExtras>({ isGlobal: false, sessionRoutes: false, adminRoutes: false }, withExtras)
+  .setExtras<TokenTrackingModuleExtras>({ isGlobal: false, sessionRoutes: false, adminRoutes: false, jwksRoute: false }, withExtras)
   .build();
 
 function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras): DynamicModule {
@@ -47,6 +52,11 @@ function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras
     const options = extras.adminRoutes === true ? {} : extras.adminRoutes;
     controllers.push(mountedAt(AdminSessionsController, options.path ?? DEFAULT_ADMIN_ROUTES_PATH));
     providers.push({ provide: ADMIN_ROUTES_OPTIONS, useValue: options }, AdminAccessGuard);
+  }
+  if (extras.jwksRoute) {
+    const options = extras.jwksRoute === true ? {} : extras.jwksRoute;
+    controllers.push(mountedAt(JwksController, options.path ?? DEFAULT_JWKS_PATH));
+    providers.push({ provide: JWKS_ROUTE_OPTIONS, useValue: options });
   }
   return { ...definition, global: extras.isGlobal, controllers, providers };
 }

@@ -4,16 +4,31 @@ import { TokenTrackingConfigurationError } from './errors/configuration.error.js
 import { EventSink, eventEmitterToken, TokenEventPublisher } from './events/token-event-publisher.js';
 import { TrackedJwtStrategy } from './http/tracked-jwt.strategy.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
+import { SessionIssuer } from './issuance/session-issuer.js';
+import { TokenSigner } from './jwt/token-signer.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
+import { IdleSessionSweeper } from './lifecycle/idle-session-sweeper.js';
 import { PurgeScheduler } from './lifecycle/purge-scheduler.js';
 import { SessionActivityRecorder } from './lifecycle/session-activity-recorder.js';
-import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './resolved-options.js';
+import { StartupChecks } from './lifecycle/startup-checks.js';
+import { TokenPurger } from './lifecycle/token-purger.js';
+import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './options/resolved-options.js';
+import { TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
+import { RevocationChecker } from './revocation/revocation-checker.js';
+import { TokenRevoker } from './revocation/token-revoker.js';
+import { SessionDirectory } from './sessions/session-directory.js';
+import { SessionPolicy } from './sessions/session-policy.js';
 import { PrismaTokenStore } from './store/prisma-token-store.js';
 import { TokenStore } from './store/token-store.interface.js';
-import { RevocationChecker } from './sync/revocation-checker.js';
 import { ConfigurableModuleClass, TOKEN_TRACKING_MODULE_OPTIONS } from './token-tracking.module-definition.js';
-import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
 import { TokenTrackingService } from './token-tracking.service.js';
+
+/** Collaborators built from the options alone. */
+const fromOptions = <T>(provide: abstract new (...args: never[]) => T, create: (options: ResolvedTokenTrackingOptions) => T): Provider => ({
+  provide,
+  inject: [RESOLVED_OPTIONS],
+  useFactory: create,
+});
 
 const providers: Provider[] = [
   {
@@ -32,11 +47,9 @@ const providers: Provider[] = [
       return new PrismaTokenStore(options.prisma);
     },
   },
-  {
-    provide: TokenVerifier,
-    inject: [RESOLVED_OPTIONS],
-    useFactory: (options: ResolvedTokenTrackingOptions) => new TokenVerifier(options),
-  },
+  fromOptions(TokenVerifier, (options) => new TokenVerifier(options)),
+  fromOptions(TokenSigner, (options) => new TokenSigner(options)),
+  fromOptions(SessionPolicy, (options) => new SessionPolicy(options)),
   {
     provide: TokenEventPublisher,
     inject: [ModuleRef],
@@ -52,10 +65,16 @@ const providers: Provider[] = [
       });
     },
   },
+  StartupChecks,
   RevocationChecker,
+  SessionIssuer,
+  TokenRevoker,
+  SessionDirectory,
+  TokenPurger,
   TokenTrackingService,
   SessionActivityRecorder,
   PurgeScheduler,
+  IdleSessionSweeper,
   TrackedJwtStrategy,
 ];
 
@@ -64,11 +83,13 @@ const providers: Provider[] = [
  * application's Prisma client), caps and revokes sessions.
  *
  * `TokenTrackingModule.forRoot({ prisma, signing, issuer, audience })`, or
- * `forRootAsync({ inject, useFactory })` to take the client from another
- * module. Add `sessionRoutes` and `adminRoutes` to mount the controllers.
+ * `forRootAsync({ imports, inject, useFactory })` to take the client and the
+ * keys from other modules. Add `sessionRoutes`, `adminRoutes` and
+ * `jwksRoute` to mount the controllers. Import it once per process (the
+ * Passport strategy it registers is process-wide).
  */
 @Module({
   providers,
-  exports: [TokenTrackingService, TokenStore, TokenVerifier, RevocationChecker],
+  exports: [TokenTrackingService, TokenStore, TokenVerifier, RevocationChecker, PurgeScheduler, TokenPurger],
 })
 export class TokenTrackingModule extends ConfigurableModuleClass {}

@@ -26,17 +26,15 @@ describe('the evict-oldest policy', () => {
     const rows = await fixture.db.query<{ active: number; evicted: number }>(`
       SELECT count(*) FILTER (WHERE revoked_at IS NULL)::int AS active,
              count(*) FILTER (WHERE revoked_reason = 'evicted')::int AS evicted
-        FROM issued_tokens WHERE user_id = 'evict-race-user'`);
+        FROM token_sessions WHERE user_id = 'evict-race-user'`);
     expect(rows[0]).toEqual({ active: 3, evicted: 47 });
-    // Recording transactions take their transaction id after the per-user
-    // lock (at their first write), so ids follow lock order. A survivor's
-    // row still carries its inserter's id; an evicted row carries its
-    // evictor's. The survivors are the newest exactly when their ids are
-    // the three highest of all.
-    const xids = await fixture.db.query<{ xid: string; active: boolean }>(`
-      SELECT xmin::text AS xid, revoked_at IS NULL AS active FROM issued_tokens WHERE user_id = 'evict-race-user'`);
-    const highest = [...new Set(xids.map((row) => BigInt(row.xid)))].sort((a, b) => (a < b ? 1 : -1)).slice(0, 3);
-    const survivors = xids.filter((row) => row.active).map((row) => BigInt(row.xid)).sort((a, b) => (a < b ? 1 : -1));
+    // A session's seq is drawn when it is recorded, under the user's lock:
+    // the survivors are the last three recorded exactly when theirs are the
+    // three highest.
+    const sessions = await fixture.db.query<{ seq: string; active: boolean }>(`
+      SELECT seq::text, revoked_at IS NULL AS active FROM token_sessions WHERE user_id = 'evict-race-user'`);
+    const highest = sessions.map((row) => BigInt(row.seq)).sort((a, b) => (a < b ? 1 : -1)).slice(0, 3);
+    const survivors = sessions.filter((row) => row.active).map((row) => BigInt(row.seq)).sort((a, b) => (a < b ? 1 : -1));
     expect(survivors).toEqual(highest);
   });
 

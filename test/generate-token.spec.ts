@@ -18,6 +18,8 @@ describe('generateToken', () => {
       nbf: Math.floor(issued.issuedAt.getTime() / 1000),
       iat: issued.issuedAt.getTime() / 1000,
       jti: issued.jti,
+      // The session's start (OpenID Connect's claim): a token issued alone starts its own session.
+      auth_time: issued.issuedAt.getTime() / 1000,
       data: { session_id: 'session_1' },
     });
     expect(issued.jti).toMatch(/^[A-Za-z0-9_-]{43}$/);

@@ -13,8 +13,7 @@ import {
   TokenTooLargeError,
   TokenTrackingError,
 } from '../src/index.js';
-import { JwsCodec } from '../src/jws/jws-codec.js';
-import { createAsymmetricKeys, createHmacKeys } from '../src/jws/signing-keys.js';
+import { TestSigner } from './support/test-signer.js';
 import { ManualClock } from './support/manual-clock.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
@@ -28,7 +27,7 @@ describe('parseToken', () => {
   let store: TokenStore;
   let calls: string[];
   const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
-  const ownKey = new JwsCodec(createHmacKeys('HS256', TEST_SECRET));
+  const ownKey = new TestSigner('HS256', TEST_SECRET);
   const validClaims = () => {
     const now = clock.now() / 1000;
     return { iss: TEST_ISSUER, sub: 'user-1', aud: [TEST_AUDIENCE], iat: now, nbf: Math.floor(now), exp: Math.floor(now) + 600, jti: randomBytes(32).toString('base64url') };
@@ -65,9 +64,9 @@ describe('parseToken', () => {
       const [header, , signature] = ownKey.sign(validClaims()).split('.');
       return `${header}.${base64url({ ...validClaims(), sub: 'admin' })}.${signature}`;
     }, InvalidSignatureError],
-    ['a token signed with another secret', () => new JwsCodec(createHmacKeys('HS256', randomBytes(32))).sign(validClaims()), InvalidSignatureError],
+    ['a token signed with another secret', () => new TestSigner('HS256', randomBytes(32)).sign(validClaims()), InvalidSignatureError],
     ['alg "none"', () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(validClaims())}.`, AlgorithmNotAllowedError],
-    ['another algorithm (RS256)', () => new JwsCodec(createAsymmetricKeys('RS256', otherRsaKey)).sign(validClaims()), AlgorithmNotAllowedError],
+    ['another algorithm (RS256)', () => new TestSigner('RS256', otherRsaKey).sign(validClaims()), AlgorithmNotAllowedError],
     ['another HMAC algorithm with the same secret', () => {
       const input = `${base64url({ alg: 'HS384', typ: 'JWT' })}.${base64url(validClaims())}`;
       return `${input}.${createHmac('sha384', TEST_SECRET).update(input).digest('base64url')}`;

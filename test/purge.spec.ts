@@ -23,7 +23,7 @@ describe('purging expired rows', () => {
   });
 
   beforeEach(async () => {
-    await db.query('TRUNCATE issued_tokens, revoked_tokens, user_token_watermarks');
+    await db.query('TRUNCATE token_sessions, issued_tokens, revoked_tokens, user_token_watermarks');
     clock.advance(T0 - clock.now());
   });
 
@@ -31,14 +31,27 @@ describe('purging expired rows', () => {
     await app?.close();
   });
 
-  const insertToken = (jti: string, expiresAt: Date, revoked = false) =>
-    db.query(
-      `INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at, revoked_at)
-       VALUES ($1, 'u', $1, $2, $3, $4)`,
-      [jti, new Date(expiresAt.getTime() - 3_600_000), expiresAt, revoked ? at(-7200) : null],
+  /** A session of one token, as issuance records it. */
+  const insertToken = async (jti: string, expiresAt: Date, revoked = false) => {
+    const issuedAt = new Date(expiresAt.getTime() - 3_600_000);
+    await db.query(
+      `INSERT INTO token_sessions (session_id, user_id, created_at, last_active_at, expires_at, revoked_at)
+       VALUES ($1, 'u', $2, $2, $3, $4)`,
+      [jti, issuedAt, expiresAt, revoked ? at(-7200) : null],
     );
-  const insertRevocation = (jti: string, expiresAt: Date) =>
-    db.query(`INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES ($1, 'u', $2)`, [jti, expiresAt]);
+    await db.query(`INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at) VALUES ($1, 'u', $1, $2, $3)`, [jti, issuedAt, expiresAt]);
+  };
+  /** `count` one-token sessions expiring at `expiresAt`, named `<prefix>-<n>`. */
+  const insertMany = async (prefix: string, count: number, expiresAt: Date) => {
+    await db.query(`
+      INSERT INTO token_sessions (session_id, user_id, created_at, last_active_at, expires_at)
+      SELECT $1 || '-' || n, 'u', $2, $2, $2 FROM generate_series(1, $3::int) AS n`, [prefix, expiresAt, count]);
+    await db.query(`
+      INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at)
+      SELECT $1 || '-' || n, 'u', $1 || '-' || n, $2, $2 FROM generate_series(1, $3::int) AS n`, [prefix, expiresAt, count]);
+  };
+  const insertRevocation = (id: string, expiresAt: Date) =>
+    db.query(`INSERT INTO revoked_tokens (id, user_id, expires_at) VALUES ($1, 'u', $2)`, [id, expiresAt]);
   const remaining = async (table: string, column: string) =>
     (await db.query<{ id: string }>(`SELECT ${column} AS id FROM ${table} ORDER BY 1`)).map((row) => row.id);
 
@@ -50,8 +63,9 @@ describe('purging expired rows', () => {
     await insertToken('expires-in-1ms', new Date(T0 + 1));
     await insertToken('valid-revoked', at(3600), true);
     const outcome = await app.tokens.purgeExpired();
-    expect(outcome).toEqual({ status: 'done', tokens: 3, revocations: 0, watermarks: 0 });
+    expect(outcome).toEqual({ status: 'done', sessions: 3, tokens: 3, revocations: 0, watermarks: 0 });
     expect(await remaining('issued_tokens', 'jti')).toEqual(['expires-in-1ms', 'valid-revoked']);
+    expect(await remaining('token_sessions', 'session_id')).toEqual(['expires-in-1ms', 'valid-revoked']);
   });
 
   it('keeps expired rows for the retention window', async () => {
@@ -61,6 +75,7 @@ describe('purging expired rows', () => {
     await insertToken('expired-599s-ago', at(-599));
     await app.tokens.purgeExpired();
     expect(await remaining('issued_tokens', 'jti')).toEqual(['expired-599s-ago']);
+    expect(await remaining('token_sessions', 'session_id')).toEqual(['expired-599s-ago']);
   });
 
   it('keeps a deny-list entry while its token could still be accepted (clock tolerance)', async () => {
@@ -69,7 +84,7 @@ describe('purging expired rows', () => {
     await insertRevocation('inside-tolerance', at(-29));
     await insertRevocation('not-expired', at(100));
     expect(await app.tokens.purgeExpired()).toMatchObject({ revocations: 1 });
-    expect(await remaining('revoked_tokens', 'jti')).toEqual(['inside-tolerance', 'not-expired']);
+    expect(await remaining('revoked_tokens', 'id')).toEqual(['inside-tolerance', 'not-expired']);
   });
 
   it('drops a revoke-all watermark only once every token it covers has expired', async () => {
@@ -93,12 +108,10 @@ describe('purging expired rows', () => {
 
   it('deletes in batches until nothing is left', async () => {
     app = await startTokenTracking(db.prisma, { clock: clock.now, purge: { batchSize: 100 } });
-    await db.query(`
-      INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at)
-      SELECT 'bulk-' || n, 'u', 'bulk-' || n, $1, $1 FROM generate_series(1, 1050) AS n`, [at(-10)]);
-    expect(await app.tokens.purgeExpired()).toEqual({ status: 'done', tokens: 1050, revocations: 0, watermarks: 0 });
+    await insertMany('bulk', 1050, at(-10));
+    expect(await app.tokens.purgeExpired()).toEqual({ status: 'done', sessions: 1050, tokens: 1050, revocations: 0, watermarks: 0 });
     expect(app.events.find((event) => event.name === TokenTrackingEvents.PURGED)?.payload).toEqual(
-      new TokensPurgedEvent(1050, 0, 0, true, expect.any(Number) as unknown as number),
+      new TokensPurgedEvent(1050, 1050, 0, 0, true, expect.any(Number) as unknown as number),
     );
   });
 
@@ -123,9 +136,7 @@ describe('purging expired rows', () => {
     app = await startTokenTracking(db.prisma, { clock: clock.now, purge: { batchSize: 500 } });
     const second = await startTokenTracking(db.connectAnotherClient(), { clock: clock.now, purge: { batchSize: 500 } });
     try {
-      await db.query(`
-        INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at)
-        SELECT 'race-' || n, 'u', 'race-' || n, $1, $1 FROM generate_series(1, 20000) AS n`, [at(-10)]);
+      await insertMany('race', 20000, at(-10));
       const outcomes = await Promise.all([app.tokens.purgeExpired(), second.tokens.purgeExpired()]);
       expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['done', 'skipped']);
       expect(outcomes.find((outcome) => outcome.status === 'done')).toMatchObject({ tokens: 20000 });
@@ -136,9 +147,7 @@ describe('purging expired rows', () => {
 
   it('stops starting batches at its time limit; the next run continues', async () => {
     app = await startTokenTracking(db.prisma, { clock: clock.now, purge: { batchSize: 1, maxDurationSeconds: 1 } });
-    await db.query(`
-      INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at)
-      SELECT 'slow-' || n, 'u', 'slow-' || n, $1, $1 FROM generate_series(1, 5000) AS n`, [at(-10)]);
+    await insertMany('slow', 5000, at(-10));
     const first = await app.tokens.purgeExpired();
     expect(first.status).toBe('time-limit');
     const left = (await remaining('issued_tokens', 'jti')).length;
@@ -207,7 +216,7 @@ describe('runPurgeCommand', () => {
       const { runPurgeCommand } = await import('../src/index.js');
       const code = await runPurgeCommand(app.get<ModuleRef>(ModuleRef), (line) => lines.push(line));
       expect(code).toBe(0);
-      expect(lines).toEqual([expect.stringMatching(/^Purged 2 expired tokens, 1 revocation and 0 revoke-all watermarks in \d+ ms\.$/)]);
+      expect(lines).toEqual([expect.stringMatching(/^Purged 2 ended sessions, 2 expired tokens, 1 revocation and 0 revoke-all watermarks in \d+ ms\.$/)]);
     } finally {
       await app.close();
       await db.dispose();

@@ -17,7 +17,7 @@ describe('the README error table', () => {
       const error = new ErrorClass(name === 'TokenTypeMismatchError' ? 'access' : undefined);
       expect({ name, code: error.code }).toEqual({ name, code });
       const status = /^\d{3}/.exec(http!.trim())?.[0];
-      if (status) expect({ name, status: library.httpStatusOf(error, 'authentication') }).toEqual({ name, status: Number(status) });
+      if (status) expect({ name, status: error.getStatus() }).toEqual({ name, status: Number(status) });
     }
   });
 });

@@ -4,7 +4,7 @@ import {
   TokenRefreshedEvent,
   TokenRevokedError,
   TokenStore,
-  TokenStoreUnavailableError,
+  TokenStoreError,
   TokenTrackingEvents,
   TokenTypeMismatchError,
 } from '../src/index.js';
@@ -118,12 +118,13 @@ describe('access/refresh pairs with rotation and reuse detection', () => {
     const failing: TokenStore = Object.create(real, {
       rotateRefreshToken: {
         value: (request: Parameters<TokenStore['rotateRefreshToken']>[0]) =>
-          real.rotateRefreshToken({ ...request, next: request.next.map((token) => ({ ...token, jti: pair.accessToken.jti })) }),
+          real.rotateRefreshToken({ ...request, next: [{ ...request.next[0], jti: pair.accessToken.jti }, request.next[1]] }),
       },
     });
     const broken = await startTokenTracking(undefined, { store: failing, clock: clock.now, refreshGraceSeconds: 0 });
     try {
-      await expect(broken.tokens.refresh(pair.refreshToken.token)).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+      // A constraint violation is a bug, not an outage: 500 STORE_ERROR.
+      await expect(broken.tokens.refresh(pair.refreshToken.token)).rejects.toBeInstanceOf(TokenStoreError);
     } finally {
       await broken.close();
     }

@@ -98,7 +98,7 @@ describe('revocation', () => {
       await expect(untrackedApp.tokens.parseToken(byToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
       await expect(untrackedApp.tokens.parseToken(byId.token)).rejects.toBeInstanceOf(TokenRevokedError);
       await expect(untrackedApp.tokens.parseToken(survivor.token)).resolves.toMatchObject({ jti: survivor.jti });
-      const [entry] = await fixture.db.query<{ expires_at: Date }>('SELECT expires_at FROM revoked_tokens WHERE jti = $1', [byToken.jti]);
+      const [entry] = await fixture.db.query<{ expires_at: Date }>('SELECT expires_at FROM revoked_tokens WHERE id = $1', [byToken.jti]);
       expect(entry?.expires_at.getTime()).toBe(byToken.expiresAt.getTime());
     } finally {
       await untrackedApp.close();
@@ -115,14 +115,14 @@ describe('revocation', () => {
     }
   });
 
-  it('does not revoke an expired token (it is already unusable)', async () => {
+  it('does not revoke an expired token (it is already unusable): 401 for the token, 404 for its id', async () => {
     const clock = new ManualClock();
     const clocked = await startTokenTracking(fixture.db.connectAnotherClient(), { clock: clock.now, expiresIn: 10 });
     try {
       const issued = await clocked.tokens.generateToken('expired-revoke-user');
       clock.advance(10_000);
       await expect(clocked.tokens.revokeToken(issued.token)).rejects.toBeInstanceOf(TokenExpiredError);
-      await expect(clocked.tokens.revokeToken(issued.jti)).rejects.toBeInstanceOf(TokenExpiredError);
+      await expect(clocked.tokens.revokeToken(issued.jti)).rejects.toThrow(new SessionNotFoundError('the session has already expired: there is nothing left to revoke'));
     } finally {
       await clocked.close();
     }

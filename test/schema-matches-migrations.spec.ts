@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { getDMMF } from '@prisma/get-dmmf';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 
@@ -17,6 +17,7 @@ const POSTGRES_TYPES: Record<string, string> = {
   VarChar: 'character varying',
   Timestamptz: 'timestamp with time zone',
   Text: 'text',
+  BigInt: 'bigint',
 };
 
 /** How information_schema spells the default Prisma declares (only the kinds the schema uses). */
@@ -24,16 +25,23 @@ function postgresDefault(value: { name?: string } | string | undefined, nativeTy
   if (value === undefined) return null;
   if (typeof value === 'string') return `'${value}'::${POSTGRES_TYPES[nativeType]}`;
   if (value.name === 'now') return 'CURRENT_TIMESTAMP';
+  if (value.name === 'autoincrement') return 'a sequence';
   return `unmapped default ${JSON.stringify(value)}`;
 }
 
+/** Every file of the multi-file schema in prisma/schema, as one datamodel. */
+async function readSchema(): Promise<string> {
+  const names = (await readdir('prisma/schema')).filter((name) => name.endsWith('.prisma')).sort();
+  return (await Promise.all(names.map((name) => readFile(`prisma/schema/${name}`, 'utf8')))).join('\n');
+}
+
 /**
- * schema.prisma is what a host application copies; the SQL migrations are
+ * token-tracking.prisma is what a host application adds to its schema; the SQL migrations are
  * what databases actually get. This proves, on a database migrated by those
  * files, that the two describe the same tables, columns, types, nullability,
  * defaults, primary keys and indexes.
  */
-describe('prisma/schema.prisma and prisma/migrations', () => {
+describe('prisma/schema and prisma/migrations', () => {
   let db: TestDatabase;
 
   beforeAll(async () => {
@@ -45,11 +53,12 @@ describe('prisma/schema.prisma and prisma/migrations', () => {
   });
 
   it('agree on every table, column, key and index', async () => {
-    const parsed = await getDMMF({ datamodel: await readFile('prisma/schema.prisma', 'utf8') });
+    const parsed = await getDMMF({ datamodel: await readSchema() });
     if (!('datamodel' in parsed)) throw new Error(`schema.prisma does not parse: ${JSON.stringify(parsed)}`);
     const dmmf = parsed;
     const columns = await db.query<ColumnRow>(`
-      SELECT table_name, column_name, data_type, character_maximum_length, datetime_precision, is_nullable, column_default
+      SELECT table_name, column_name, data_type, character_maximum_length, datetime_precision, is_nullable,
+             CASE WHEN column_default LIKE 'nextval(%' THEN 'a sequence' ELSE column_default END AS column_default
         FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`);
     const indexes = await db.query<{ table: string; name: string; columns: string[]; primary: boolean; unique: boolean }>(`
@@ -73,7 +82,7 @@ describe('prisma/schema.prisma and prisma/migrations', () => {
         return found.dbName ?? found.name;
       };
       for (const field of model.fields.filter((candidate) => candidate.kind === 'scalar')) {
-        const [nativeType, nativeArgs] = (field.nativeType ?? ['Text', []]) as [string, string[]];
+        const [nativeType, nativeArgs] = (field.nativeType ?? [field.type === 'BigInt' ? 'BigInt' : 'Text', []]) as [string, string[]];
         const argument = nativeArgs[0] === undefined ? null : Number(nativeArgs[0]);
         const defaultValue = field.default as { name?: string } | string | undefined;
         expectedColumns.push({

@@ -24,36 +24,36 @@ describe('last use of a session', () => {
     await db?.dispose();
   });
 
-  it('is written at most once per interval per token, in batches, off the caller', async () => {
+  it('is written at most once per interval per session, in batches, off the caller', async () => {
     const recorder = app.get<SessionActivityRecorder>(SessionActivityRecorder);
     const first = await app.tokens.generateToken('active-user');
     const second = await app.tokens.generateToken('active-user');
     calls.length = 0;
-    recorder.touch(first.jti);
-    recorder.touch(second.jti);
+    recorder.touch(first.sessionId);
+    recorder.touch(second.sessionId);
     clock.advance(30_000);
-    recorder.touch(first.jti);
+    recorder.touch(first.sessionId);
     expect(calls).toEqual([]);
     await recorder.flush();
-    expect(calls).toEqual(['recordLastUsed']);
+    expect(calls).toEqual(['recordActivity']);
     const [session] = await app.tokens.getUserSessions('active-user');
-    expect(session?.lastUsedAt?.getTime()).toBe(clock.now() - 30_000);
+    expect(session?.lastActiveAt.getTime()).toBe(clock.now() - 30_000);
 
     clock.advance(30_000);
-    recorder.touch(first.jti);
+    recorder.touch(first.sessionId);
     await recorder.flush();
-    const lastUse = new Map((await app.tokens.getUserSessions('active-user')).map((s) => [s.sessionId, s.lastUsedAt?.getTime()]));
+    const lastUse = new Map((await app.tokens.getUserSessions('active-user')).map((s) => [s.sessionId, s.lastActiveAt.getTime()]));
     expect(lastUse.get(first.sessionId)).toBe(clock.now());
     expect(lastUse.get(second.sessionId)).toBe(clock.now() - 60_000);
-    expect(calls).toEqual(['recordLastUsed', 'listActiveSessions', 'recordLastUsed', 'listActiveSessions']);
+    expect(calls).toEqual(['recordActivity', 'listActiveSessions', 'recordActivity', 'listActiveSessions']);
   });
 
   it('never moves a last-use time backwards (another instance may have written a later one)', async () => {
     const token = await app.tokens.generateToken('monotonic-user');
-    await app.store.recordLastUsed([{ jti: token.jti, at: new Date(clock.now() + 5_000) }]);
-    await app.store.recordLastUsed([{ jti: token.jti, at: new Date(clock.now()) }]);
+    await app.store.recordActivity([{ sessionId: token.sessionId, at: new Date(clock.now() + 5_000) }]);
+    await app.store.recordActivity([{ sessionId: token.sessionId, at: new Date(clock.now()) }]);
     const [session] = await app.tokens.getUserSessions('monotonic-user');
-    expect(session?.lastUsedAt?.getTime()).toBe(clock.now() + 5_000);
+    expect(session?.lastActiveAt.getTime()).toBe(clock.now() + 5_000);
   });
 });
 
@@ -61,13 +61,15 @@ describe('last use through the guard', () => {
 
   const fixture = useExampleApp();
 
-  it('is recorded after an authenticated request, and is null before', async () => {
+  it('is recorded after an authenticated request; before, the session was last active when it began', async () => {
     const token = await fixture.running.login('alice');
     const before = await fixture.running.request('GET', '/auth/sessions', { token });
-    expect(before.body.sessions[0].lastUsedAt).toBeNull();
+    expect(before.body.sessions[0].lastActiveAt).toBe(before.body.sessions[0].createdAt);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await fixture.running.request('GET', '/profile', { token });
     await fixture.running.app.get(SessionActivityRecorder, { strict: false }).flush();
     const after = await fixture.running.request('GET', '/auth/sessions', { token });
-    expect(Date.parse(after.body.sessions[0].lastUsedAt)).toBeGreaterThan(Date.now() - 10_000);
+    expect(Date.parse(after.body.sessions[0].lastActiveAt)).toBeGreaterThan(Date.parse(after.body.sessions[0].createdAt));
   });
 });
 

@@ -23,7 +23,7 @@ describe('the per-user session cap', () => {
 
   const activeRows = async (userId: string) =>
     (await db.query<{ count: number }>(
-      'SELECT count(*)::int AS count FROM issued_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()',
+      'SELECT count(*)::int AS count FROM token_sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()',
       [userId],
     ))[0]!.count;
 
@@ -94,14 +94,13 @@ describe('the per-user session cap', () => {
     expect(rows).toHaveLength(1);
   });
 
-  it('says which migration is missing when the cap function was never applied', async () => {
+  it('refuses to start on a database without the cap function, naming the migration to apply', async () => {
     const bare = await createTestDatabase();
     try {
-      await bare.query('DROP FUNCTION token_tracking_insert_below_cap');
-      const { tokens } = await start(bare.prisma, { maxUserSessions: 3 });
-      const error = await tokens.generateToken('no-function-user').catch((caught: unknown) => caught);
+      await bare.query('DROP FUNCTION token_tracking_start_session');
+      const error = await start(bare.prisma, { maxUserSessions: 3 }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
-      expect((error as Error).message).toMatch(/apply every migration in prisma\/migrations/);
+      expect((error as Error).message).toMatch(/lacks function token_tracking_start_session\(\)\. Apply the library's migrations 20261129000100_session_functions/);
     } finally {
       await bare.dispose();
     }

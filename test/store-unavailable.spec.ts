@@ -1,8 +1,7 @@
 import { createServer } from 'node:net';
 import { createPrismaClient } from '../dev/prisma.js';
 import { TokenStoreUnavailableError } from '../src/index.js';
-import { JwsCodec } from '../src/jws/jws-codec.js';
-import { createHmacKeys } from '../src/jws/signing-keys.js';
+import { TestSigner } from './support/test-signer.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TokenTrackingApp } from './support/token-tracking-app.js';
 
 /** A loopback port with nothing listening on it. */
@@ -30,7 +29,7 @@ describe('when the database cannot be reached', () => {
 
   it('refuses a validly signed token rather than trusting it (fails closed)', async () => {
     const now = Date.now() / 1000;
-    const token = new JwsCodec(createHmacKeys('HS256', TEST_SECRET)).sign({
+    const token = new TestSigner('HS256', TEST_SECRET).sign({
       iss: TEST_ISSUER, aud: [TEST_AUDIENCE], sub: 'u', jti: 'j'.repeat(43), iat: now, exp: Math.floor(now) + 60,
     });
     const error = await app.tokens.parseToken(token).catch((caught: unknown) => caught);

@@ -1,14 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiBody, ApiConflictResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
-import {
-  InvalidArgumentError,
-  Public,
-  TokenPair,
-  TokenTrackingError,
-  TokenTrackingHttpException,
-  TokenTrackingService,
-} from '../../src/index.js';
+import { InvalidArgumentError, Public, TokenPair, TokenTrackingService } from '../../src/index.js';
 import { DemoUsers } from './demo-users.js';
 
 interface TokenResponse {
@@ -60,14 +53,8 @@ export class AuthController {
   @ApiOkResponse({ description: 'A new access token and refresh token' })
   @ApiUnauthorizedResponse({ description: 'Refresh token invalid, expired, revoked or reused (REFRESH_TOKEN_REUSED)' })
   async refresh(@Body() body: unknown, @Req() request: Request): Promise<TokenResponse> {
-    const refreshToken = stringField(body, 'refreshToken');
-    try {
-      return toResponse(await this.tokens.refresh(refreshToken, request));
-    } catch (error) {
-      // A bad refresh token is an authentication failure (401), not a conflict.
-      if (error instanceof TokenTrackingError) throw new TokenTrackingHttpException(error, 'authentication');
-      throw error;
-    }
+    // Every refresh failure is a 401 with its code (REFRESH_TOKEN_REUSED, TOKEN_EXPIRED, ...).
+    return toResponse(await this.tokens.refresh(stringField(body, 'refreshToken'), request));
   }
 }
 

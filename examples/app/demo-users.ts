@@ -26,12 +26,19 @@ export class DemoUsers {
     return { ...user, salt, passwordHash: scryptSync(password, salt, 32) };
   });
 
-  /** The user, when the password is right; null otherwise (in constant time per user). */
+  /** Hashed against when the username is unknown, so that it costs what a wrong password costs. */
+  private readonly decoy: Pick<StoredUser, 'salt' | 'passwordHash'> = { salt: randomBytes(16), passwordHash: randomBytes(32) };
+
+  /**
+   * The user, when the password is right; null otherwise. An unknown
+   * username is hashed too: answering it faster than a wrong password would
+   * tell an attacker which usernames exist.
+   */
   verify(username: string, password: string): DemoUser | null {
     const user = this.users.find((candidate) => candidate.username === username);
-    if (!user) return null;
-    const hash = scryptSync(password, user.salt, 32);
-    if (!timingSafeEqual(hash, user.passwordHash)) return null;
+    const { salt, passwordHash } = user ?? this.decoy;
+    const matches = timingSafeEqual(scryptSync(password, salt, 32), passwordHash);
+    if (!user || !matches) return null;
     return { id: user.id, username: user.username, role: user.role };
   }
 }

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(postgres.url);
   const app = await createExampleApp({
     prisma,
-    tokenTracking: { revocationCache: { connectionString: postgres.url } },
+    tokenTracking: { revocationReplica: { connectionString: postgres.url } },
   });
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');

@@ -1,11 +1,8 @@
-import { ErrorMessages } from './error-messages.js';
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** The token's `aud` does not include the configured audience. */
+/** The token's `aud` names none of the configured audiences. */
 export class AudienceMismatchError extends TokenTrackingError {
-  readonly code = 'AUDIENCE_INVALID' as const;
-
-  constructor(options?: { cause?: unknown }) {
-    super(ErrorMessages.AUDIENCE_INVALID, options);
+  constructor() {
+    super('AUDIENCE_INVALID');
   }
 }

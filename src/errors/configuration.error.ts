@@ -1,10 +1,8 @@
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** The module options are unusable; thrown while the application boots. */
+/** The module options (or the database schema) are unusable; thrown while the application boots. */
 export class TokenTrackingConfigurationError extends TokenTrackingError {
-  readonly code = 'INVALID_CONFIGURATION' as const;
-
   constructor(problem: string) {
-    super(`TokenTrackingModule: ${problem}`);
+    super('INVALID_CONFIGURATION', `TokenTrackingModule: ${problem}`);
   }
 }

@@ -1,11 +1,13 @@
-import { ErrorMessages } from './error-messages.js';
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** A registered claim this library relies on (`sub`, `jti`, `iat`, `exp`) is missing or of the wrong type. */
+/**
+ * A claim this library relies on (`sub`, `jti`, `sid`, `iat`, `exp`, `nbf`,
+ * `auth_time`, `data`) is missing, of the wrong type, or outside what can be
+ * represented (dates after 9999, ids too long or with characters that cannot
+ * be stored).
+ */
 export class InvalidClaimsError extends TokenTrackingError {
-  readonly code = 'INVALID_CLAIMS' as const;
-
-  constructor(options?: { cause?: unknown }) {
-    super(ErrorMessages.INVALID_CLAIMS, options);
+  constructor(message?: string) {
+    super('INVALID_CLAIMS', message);
   }
 }

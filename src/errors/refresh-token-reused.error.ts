@@ -6,9 +6,7 @@ import { TokenTrackingError } from './token-tracking.error.js';
  * revoked; the user must log in again.
  */
 export class RefreshTokenReusedError extends TokenTrackingError {
-  readonly code = 'REFRESH_TOKEN_REUSED' as const;
-
   constructor() {
-    super('refresh token reuse detected: the session has been revoked, log in again');
+    super('REFRESH_TOKEN_REUSED');
   }
 }

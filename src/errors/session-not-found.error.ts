@@ -1,12 +1,11 @@
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** No tracked session has this jti (or, for a user-scoped call, none of the user's). */
+/**
+ * No active tracked session has this id or jti (404): unknown, expired, or
+ * (for a user-scoped call) not the user's — which it is, is not told.
+ */
 export class SessionNotFoundError extends TokenTrackingError {
-  readonly code = 'SESSION_NOT_FOUND' as const;
-
-  constructor(
-    message = 'no tracked session has this jti; to revoke a token that was not tracked, pass the token itself or use revokeTokenById(jti, expiresAt)',
-  ) {
-    super(message);
+  constructor(message?: string) {
+    super('SESSION_NOT_FOUND', message);
   }
 }

@@ -1,11 +1,8 @@
-import { ErrorMessages } from './error-messages.js';
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** The token's `nbf` is still in the future. */
+/** The token's `nbf` or `iat` lies ahead of this server's clock by more than `clockToleranceSeconds`. */
 export class TokenNotYetValidError extends TokenTrackingError {
-  readonly code = 'TOKEN_NOT_YET_VALID' as const;
-
-  constructor(options?: { cause?: unknown }) {
-    super(ErrorMessages.TOKEN_NOT_YET_VALID, options);
+  constructor(message?: string) {
+    super('TOKEN_NOT_YET_VALID', message);
   }
 }

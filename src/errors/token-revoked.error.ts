@@ -1,11 +1,12 @@
-import { ErrorMessages } from './error-messages.js';
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** The token was revoked, alone or with all of its user's tokens; also thrown when revoking it again. */
+/**
+ * The token, its session, or every token of its user was revoked (401 when
+ * presented). Its subclass `AlreadyRevokedError` (409) is thrown when asked
+ * to revoke what is already revoked.
+ */
 export class TokenRevokedError extends TokenTrackingError {
-  readonly code = 'TOKEN_REVOKED' as const;
-
-  constructor(options?: { cause?: unknown }) {
-    super(ErrorMessages.TOKEN_REVOKED, options);
+  constructor(message?: string, code: 'TOKEN_REVOKED' | 'ALREADY_REVOKED' = 'TOKEN_REVOKED') {
+    super(code, message);
   }
 }

@@ -1,11 +1,13 @@
-import { ErrorMessages } from './error-messages.js';
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** The database could not be reached or failed; the operation failed closed. */
+/**
+ * The database could not be reached (503): connection refused, reset or
+ * timed out, pool exhausted, server shutting down or starting up, statement
+ * timeout. Only this error lets `whenStoreUnavailable: 'accept-signed'` skip
+ * a revocation check.
+ */
 export class TokenStoreUnavailableError extends TokenTrackingError {
-  readonly code = 'STORE_UNAVAILABLE' as const;
-
   constructor(options?: { cause?: unknown }) {
-    super(ErrorMessages.STORE_UNAVAILABLE, options);
+    super('STORE_UNAVAILABLE', undefined, options);
   }
 }

@@ -1,14 +1,9 @@
+import { ErrorMessages } from './error-catalog.js';
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** A refresh token was presented where an access token is needed, or the reverse. */
+/** A refresh token was presented as an access token, or the other way round. */
 export class TokenTypeMismatchError extends TokenTrackingError {
-  readonly code = 'TOKEN_TYPE_INVALID' as const;
-
-  constructor(expected: 'access' | 'refresh') {
-    super(
-      expected === 'access'
-        ? 'invalid token: a refresh token cannot authenticate requests; exchange it with refresh()'
-        : 'invalid token: expected a refresh token',
-    );
+  constructor(readonly expected: 'access' | 'refresh') {
+    super('TOKEN_TYPE_INVALID', expected === 'access' ? ErrorMessages.ACCESS_TOKEN_EXPECTED : ErrorMessages.REFRESH_TOKEN_EXPECTED);
   }
 }

@@ -1,11 +1,8 @@
-import { ErrorMessages } from './error-messages.js';
 import { TokenTrackingError } from './token-tracking.error.js';
 
-/** A session query was made while `trackUserTokens` is off. */
+/** Counting, listing and capping sessions need `trackUserTokens: true` (501). */
 export class TrackingDisabledError extends TokenTrackingError {
-  readonly code = 'TRACKING_DISABLED' as const;
-
-  constructor(options?: { cause?: unknown }) {
-    super(ErrorMessages.TRACKING_DISABLED, options);
+  constructor() {
+    super('TRACKING_DISABLED');
   }
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { loadOptionalPeer } from '../runtime/optional-peer.js';
 
 /** The part of EventEmitter2 this library uses. */
 export interface EventSink {
@@ -33,9 +34,6 @@ export class TokenEventPublisher {
  * when that optional peer dependency is not installed.
  */
 export async function eventEmitterToken(): Promise<unknown> {
-  try {
-    return (await import('@nestjs/event-emitter')).EventEmitter2;
-  } catch {
-    return null;
-  }
+  const module = await loadOptionalPeer<{ EventEmitter2: unknown }>('@nestjs/event-emitter');
+  return module?.EventEmitter2 ?? null;
 }

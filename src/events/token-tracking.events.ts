@@ -80,6 +80,7 @@ export class SessionsEvictedEvent {
 /** A purge run ended. */
 export class TokensPurgedEvent {
   constructor(
+    readonly sessions: number,
     readonly tokens: number,
     readonly revocations: number,
     readonly watermarks: number,

@@ -2,10 +2,11 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Type } from '@nestjs
 import { ModuleRef } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AdminAccessDeniedError } from '../errors/admin-access-denied.error.js';
-import { ErrorMessages } from '../errors/error-messages.js';
+import { ErrorMessages } from '../errors/error-catalog.js';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { ADMIN_ROUTES_OPTIONS } from '../internal.constants.js';
-import { TokenTrackingHttpException } from './token-tracking-http.exception.js';
+import { requestOf } from './request-of-context.js';
+import { VERIFIED_SESSION } from './session-key.js';
 
 /** Decides whether an authenticated request may use the admin routes. */
 export type AdminAuthorizePredicate = (session: VerifiedToken, request: unknown) => boolean | Promise<boolean>;
@@ -35,10 +36,11 @@ export class AdminAccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const { authorize } = this.options;
     if (!authorize) throw this.deny(ErrorMessages.ADMIN_ACCESS_NOT_CONFIGURED);
-    const request = context.switchToHttp().getRequest<{ user?: VerifiedToken }>();
+    const request = requestOf(context);
+    const session = request[VERIFIED_SESSION] as VerifiedToken | undefined;
     const allowed = isGuardClass(authorize)
       ? await settle((await this.resolveGuard(authorize)).canActivate(context))
-      : request.user !== undefined && (await authorize(request.user, request));
+      : session !== undefined && (await authorize(session, request));
     if (allowed !== true) throw this.deny();
     return true;
   }
@@ -54,8 +56,8 @@ export class AdminAccessGuard implements CanActivate {
     return this.guard;
   }
 
-  private deny(message?: string): TokenTrackingHttpException {
-    return new TokenTrackingHttpException(new AdminAccessDeniedError(message), 'operation');
+  private deny(message?: string): AdminAccessDeniedError {
+    return new AdminAccessDeniedError(message);
   }
 }
 

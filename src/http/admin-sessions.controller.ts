@@ -1,23 +1,11 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { PageRequest } from '../store/token-store.interface.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
 import { AdminAccessGuard } from './admin-access.guard.js';
 import { CurrentSession } from './current-session.decorator.js';
 import { ParseIdPipe, ParsePagePipe, ParseUserIdPipe } from './route-params.js';
-import { ErrorResponseDto, RevokedCountDto, SessionListDto } from './session.dto.js';
+import { RevokedCountDto, SessionListDto } from './session.dto.js';
 import { loadSessionList } from './session-list.js';
 import { TokenTrackingExceptionFilter } from './token-tracking-exception.filter.js';
 import { TrackedJwtGuard } from './tracked-jwt.guard.js';
@@ -28,38 +16,27 @@ import { TrackedJwtGuard } from './tracked-jwt.guard.js';
  * `TrackedJwtGuard` and then the application's `adminRoutes.authorize` hook,
  * without which every request is refused (403).
  */
-@ApiTags('admin sessions')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponseDto })
-@ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The authorize hook refused, or none is configured' })
 @UseGuards(TrackedJwtGuard, AdminAccessGuard)
 @UseFilters(TokenTrackingExceptionFilter)
 @Controller()
 export class AdminSessionsController {
   constructor(@Inject(TokenTrackingService) private readonly tokens: TokenTrackingService) {}
 
+  /** A user's active sessions with their metadata, oldest first. */
   @Get('users/:userId')
-  @ApiOperation({ summary: "List a user's active sessions with their metadata, oldest first" })
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'offset', required: false, type: Number })
-  @ApiOkResponse({ type: SessionListDto })
   list(@Param('userId', ParseUserIdPipe) userId: string, @Query(ParsePagePipe) page: PageRequest): Promise<SessionListDto> {
     return loadSessionList(this.tokens, userId, page);
   }
 
+  /** Revoke all of a user's tokens, tracked or not. */
   @Delete('users/:userId')
-  @ApiOperation({ summary: "Revoke all of a user's tokens, tracked or not" })
-  @ApiOkResponse({ type: RevokedCountDto })
   async revokeAll(@CurrentSession() admin: VerifiedToken, @Param('userId', ParseUserIdPipe) userId: string): Promise<RevokedCountDto> {
     return { revoked: await this.tokens.revokeAllUserTokens(userId, { reason: 'admin-revoke-all', actor: admin.userId }) };
   }
 
+  /** Revoke one session (by session id, or the jti of one of its tokens). */
   @Delete(':sessionId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Revoke one session (by session id, or the jti of one of its tokens)' })
-  @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already revoked or expired' })
   async revokeOne(@CurrentSession() admin: VerifiedToken, @Param('sessionId', ParseIdPipe) sessionId: string): Promise<void> {
     await this.tokens.revokeToken(sessionId, { reason: 'admin-revoke', actor: admin.userId });
   }

@@ -9,9 +9,6 @@ export async function loadSessionList(
   page: PageRequest,
   currentSessionId?: string,
 ): Promise<SessionListDto> {
-  const [count, sessions] = await Promise.all([
-    tokens.getUserSessionCount(userId),
-    tokens.getUserSessions(userId, page),
-  ]);
+  const [count, sessions] = await Promise.all([tokens.getUserSessionCount(userId), tokens.getUserSessions(userId, page)]);
   return { userId, count, sessions: sessions.map((session) => SessionDto.from(session, currentSessionId)) };
 }

@@ -1,33 +1,17 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TrackedSession } from '../store/tracked-session.js';
 
-/** One active session, as the session endpoints return it. */
+/** One active session, as the session routes return it. (OpenAPI descriptions: see `openapi.ts`.) */
 export class SessionDto {
-  @ApiProperty({
-    description: 'Session id: the jti of a token issued alone, or the `sid` shared by an access/refresh pair',
-    example: 'QJtiI50aflavEil5hIRf3gwcTTuUBgx2O8SS4kVkSjA',
-  })
   sessionId!: string;
-
-  @ApiProperty()
   userId!: string;
-
-  @ApiProperty({ type: String, format: 'date-time', description: 'When the session began' })
   createdAt!: string;
-
-  @ApiProperty({ type: String, format: 'date-time', description: 'When its last active token expires' })
+  lastActiveAt!: string;
   expiresAt!: string;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Last authenticated request (recorded at most once per interval)' })
-  lastUsedAt!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' })
+  idleExpiresAt!: string | null;
+  absoluteExpiresAt!: string | null;
   clientIp!: string | null;
-
-  @ApiProperty({ type: String, nullable: true })
   userAgent!: string | null;
-
-  @ApiPropertyOptional({ description: 'True for the session making this request (self-service listing only)' })
+  /** True for the session making this request (self-service listing only). */
   current?: boolean;
 
   static from(session: TrackedSession, currentSessionId?: string): SessionDto {
@@ -35,8 +19,10 @@ export class SessionDto {
       sessionId: session.sessionId,
       userId: session.userId,
       createdAt: session.createdAt.toISOString(),
+      lastActiveAt: session.lastActiveAt.toISOString(),
       expiresAt: session.expiresAt.toISOString(),
-      lastUsedAt: session.lastUsedAt?.toISOString() ?? null,
+      idleExpiresAt: session.idleExpiresAt?.toISOString() ?? null,
+      absoluteExpiresAt: session.absoluteExpiresAt?.toISOString() ?? null,
       clientIp: session.clientIp,
       userAgent: session.userAgent,
       ...(currentSessionId === undefined ? {} : { current: session.sessionId === currentSessionId }),
@@ -45,31 +31,22 @@ export class SessionDto {
 }
 
 export class SessionListDto {
-  @ApiProperty()
   userId!: string;
-
-  @ApiProperty({ description: 'All active sessions of the user, whatever the page' })
+  /** All active sessions of the user, whatever the page. */
   count!: number;
-
-  @ApiProperty({ type: [SessionDto], description: 'Oldest first' })
+  /** Oldest first. */
   sessions!: SessionDto[];
 }
 
 export class RevokedCountDto {
-  @ApiProperty({ description: 'How many active sessions were revoked' })
+  /** How many live sessions were revoked. */
   revoked!: number;
 }
 
 export class ErrorResponseDto {
-  @ApiProperty({ example: 401 })
   statusCode!: number;
-
-  @ApiProperty({ example: 'TOKEN_REVOKED', description: 'Stable error code' })
+  /** Stable, machine-readable. */
   code!: string;
-
-  @ApiProperty({ example: 'token is already revoked' })
   message!: string;
-
-  @ApiProperty({ example: 'Unauthorized' })
   error!: string;
 }

@@ -1,26 +1,23 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import { MissingTokenError } from '../errors/missing-token.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
+import { UserRejectedError } from '../errors/user-rejected.error.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { SessionActivityRecorder } from '../lifecycle/session-activity-recorder.js';
-import { VerifiedToken } from '../jwt/token-claims.js';
-import { ResolvedTokenTrackingOptions } from '../resolved-options.js';
+import { JwtFromRequest } from '../options/jwt-from-request.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
+import { AuthenticatedRequest } from './request-of-context.js';
+import { VERIFIED_SESSION } from './session-key.js';
+import { loadTransportErrors } from './transport-error.js';
 
 /** Name under which the strategy is registered with Passport. */
 export const TRACKED_JWT_STRATEGY = 'tracked-jwt';
 
-/**
- * passport-jwt's extractor signature (`ExtractJwt.*`): the raw token of a
- * request, or null. The request type is the HTTP framework's own.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JwtFromRequest = (request: any) => string | null;
-
-type VerifyCallback = (token: string, done: (error: unknown, session?: VerifiedToken | false) => void) => void;
+type VerifyCallback = (request: AuthenticatedRequest, token: string, done: (error: unknown, user?: unknown) => void) => void;
 
 /**
  * A Passport strategy that extracts the token with a passport-jwt extractor
@@ -42,15 +39,15 @@ class BearerTokenStrategy extends Strategy {
       this.fail(new MissingTokenError(), 401);
       return;
     }
-    this.verifyToken(token, (error, session) => {
-      // Any failure that is not a verdict on the token (the store is down, a
-      // bug) is an error, so the guard answers 503/500 instead of 401.
-      if (error instanceof TokenTrackingError && !(error instanceof TokenStoreUnavailableError)) {
+    this.verifyToken(request as unknown as AuthenticatedRequest, token, (error, user) => {
+      // Any failure that is not a verdict on the token (the store is down or
+      // failed, a bug) is an error, so the guard answers 503/500, not 401.
+      if (error instanceof TokenTrackingError && error.getStatus() === 401 && !(error instanceof TokenStoreUnavailableError)) {
         this.fail(error, 401);
-      } else if (error || !session) {
+      } else if (error || !user) {
         this.error(error instanceof Error ? error : new Error(`token verification failed: ${String(error)}`));
       } else {
-        this.success(session);
+        this.success(user as Express.User);
       }
     });
   }
@@ -58,22 +55,32 @@ class BearerTokenStrategy extends Strategy {
 
 /**
  * The `tracked-jwt` Passport strategy: signature with the pinned algorithm,
- * claims, then revocation, through `TokenTrackingService.parseToken`. It
- * coexists with an application's own `jwt` strategy.
+ * claims, then revocation, through `TokenTrackingService.parseToken`; then
+ * the application's `resolveUser`, if any. It coexists with an
+ * application's own `jwt` strategy.
  */
 @Injectable()
-export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy, TRACKED_JWT_STRATEGY) {
+export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy, TRACKED_JWT_STRATEGY) implements OnModuleInit {
   constructor(
     @Inject(TokenTrackingService) private readonly tokens: TokenTrackingService,
     @Inject(SessionActivityRecorder) private readonly activity: SessionActivityRecorder,
-    @Inject(RESOLVED_OPTIONS) options: ResolvedTokenTrackingOptions,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
   ) {
     super(options.jwtFromRequest);
   }
 
-  async validate(token: string): Promise<VerifiedToken> {
+  async onModuleInit(): Promise<void> {
+    await loadTransportErrors();
+  }
+
+  async validate(request: AuthenticatedRequest, token: string): Promise<unknown> {
     const session = await this.tokens.parseToken(token);
-    this.activity.touch(session.jti);
-    return session;
+    this.activity.touch(session.sessionId);
+    request[VERIFIED_SESSION] = session;
+    const resolveUser = this.options.resolveUser;
+    if (!resolveUser) return session;
+    const user = await resolveUser(session, request);
+    if (user === null || user === undefined) throw new UserRejectedError();
+    return user;
   }
 }

@@ -1,58 +1,68 @@
 import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
-import {
-  ALGORITHM_SPECS,
-  MIN_RSA_MODULUS_BITS,
-  SigningAlgorithm,
-} from './signing-algorithm.js';
+import { ALGORITHM_SPECS, MIN_RSA_MODULUS_BITS, SigningAlgorithm } from './signing-algorithm.js';
 
 /** Key material as an application usually holds it: PEM text, raw bytes or a KeyObject. */
 export type KeyInput = string | Buffer | KeyObject;
 
 /**
- * The keys of one algorithm, parsed once. Keeping KeyObjects (rather than
- * PEM strings or secrets re-parsed on every call) is what makes a
- * verification cost microseconds.
+ * One key, parsed once, with the id tokens name it by and the one algorithm
+ * it is used with. Keeping KeyObjects (rather than PEM strings or secrets
+ * re-parsed on every call) is what makes a verification cost microseconds.
  */
-export interface SigningKeys {
+export interface JwsKey {
+  readonly kid: string;
   readonly algorithm: SigningAlgorithm;
-  readonly signingKey: KeyObject;
-  readonly verificationKey: KeyObject;
+  /** Signing: the secret or private key. Verifying: the secret or public key. */
+  readonly key: KeyObject;
 }
 
-export function createHmacKeys(algorithm: SigningAlgorithm, secret: KeyInput): SigningKeys {
+/** A key pair's two halves; `signing` is null for a key that only verifies. */
+export interface ParsedKey {
+  readonly signing: JwsKey | null;
+  readonly verification: JwsKey;
+}
+
+export function parseHmacKey(kid: string, algorithm: SigningAlgorithm, secret: KeyInput): ParsedKey {
   const key = secret instanceof KeyObject ? secret : createSecretKey(toBuffer(secret));
   if (key.type !== 'secret') {
-    throw new TokenTrackingConfigurationError(`${algorithm} needs a shared secret, not a ${key.type} key`);
+    throw new TokenTrackingConfigurationError(`key ${kid}: ${algorithm} needs a shared secret, not a ${key.type} key`);
   }
   const minimum = ALGORITHM_SPECS[algorithm].minSecretBytes ?? 0;
   const size = key.symmetricKeySize ?? 0;
   if (size < minimum) {
     throw new TokenTrackingConfigurationError(
-      `${algorithm} needs a secret of at least ${minimum} bytes (got ${size}); generate one with \`openssl rand -base64 ${minimum}\``,
+      `key ${kid}: ${algorithm} needs a secret of at least ${minimum} bytes (got ${size}); generate one with \`openssl rand -base64 ${minimum}\``,
     );
   }
-  return { algorithm, signingKey: key, verificationKey: key };
+  const parsed = { kid, algorithm, key };
+  return { signing: parsed, verification: parsed };
 }
 
-export function createAsymmetricKeys(
+/** A private key (its public half derived unless given), or a public key alone (verifies only). */
+export function parseAsymmetricKey(
+  kid: string,
   algorithm: SigningAlgorithm,
-  privateKeyInput: KeyInput,
-  publicKeyInput?: KeyInput,
-): SigningKeys {
-  const signingKey = parseKey(algorithm, privateKeyInput, 'private');
-  const verificationKey = publicKeyInput === undefined
-    ? createPublicKey(signingKey)
-    : parseKey(algorithm, publicKeyInput, 'public');
-  assertKeyFitsAlgorithm(algorithm, signingKey);
-  assertKeyFitsAlgorithm(algorithm, verificationKey);
-  return { algorithm, signingKey, verificationKey };
+  privateKeyInput: KeyInput | undefined,
+  publicKeyInput: KeyInput | undefined,
+): ParsedKey {
+  const privateKey = privateKeyInput === undefined ? null : parseKey(kid, algorithm, privateKeyInput, 'private');
+  if (privateKey === null && publicKeyInput === undefined) {
+    throw new TokenTrackingConfigurationError(`key ${kid}: ${algorithm} needs a privateKey, a publicKey, or both`);
+  }
+  const publicKey = publicKeyInput === undefined ? createPublicKey(privateKey!) : parseKey(kid, algorithm, publicKeyInput, 'public');
+  if (privateKey) assertKeyFitsAlgorithm(kid, algorithm, privateKey);
+  assertKeyFitsAlgorithm(kid, algorithm, publicKey);
+  return {
+    signing: privateKey ? { kid, algorithm, key: privateKey } : null,
+    verification: { kid, algorithm, key: publicKey },
+  };
 }
 
-function parseKey(algorithm: SigningAlgorithm, input: KeyInput, kind: 'private' | 'public'): KeyObject {
+function parseKey(kid: string, algorithm: SigningAlgorithm, input: KeyInput, kind: 'private' | 'public'): KeyObject {
   if (input instanceof KeyObject) {
     if (input.type !== kind) {
-      throw new TokenTrackingConfigurationError(`${algorithm}: expected a ${kind} key, got a ${input.type} key`);
+      throw new TokenTrackingConfigurationError(`key ${kid}: ${algorithm} expected a ${kind} key, got a ${input.type} key`);
     }
     return input;
   }
@@ -60,12 +70,13 @@ function parseKey(algorithm: SigningAlgorithm, input: KeyInput, kind: 'private' 
     return kind === 'private' ? createPrivateKey(input) : createPublicKey(input);
   } catch (error) {
     throw new TokenTrackingConfigurationError(
-      `${algorithm}: the ${kind} key could not be parsed (${(error as Error).message}); pass PEM text, DER bytes or a KeyObject`,
+      `key ${kid}: the ${algorithm} ${kind} key could not be parsed (${(error as Error).message}); pass PEM text, DER bytes or a KeyObject`,
     );
   }
 }
 
-function assertKeyFitsAlgorithm(algorithm: SigningAlgorithm, key: KeyObject): void {
+/** Refuses keys an algorithm is not defined for (RFC 7518): small RSA moduli, the wrong EC curve. */
+export function assertKeyFitsAlgorithm(kid: string, algorithm: SigningAlgorithm, key: KeyObject): void {
   const spec = ALGORITHM_SPECS[algorithm];
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails ?? {};
@@ -88,7 +99,7 @@ function assertKeyFitsAlgorithm(algorithm: SigningAlgorithm, key: KeyObject): vo
         return 'is not an asymmetric algorithm';
     }
   })();
-  if (problem) throw new TokenTrackingConfigurationError(`${algorithm} ${problem}`);
+  if (problem) throw new TokenTrackingConfigurationError(`key ${kid}: ${algorithm} ${problem}`);
 }
 
 function toBuffer(secret: string | Buffer): Buffer {

@@ -1,7 +1,7 @@
 import { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PurgeOutcome } from '../store/token-store.interface.js';
-import { TokenTrackingService } from '../token-tracking.service.js';
+import { TokenPurger } from './token-purger.js';
 
 /**
  * A one-shot purge from the command line, like Django simplejwt's
@@ -23,7 +23,7 @@ export async function runPurgeCommand(
   const context = owned ?? (module as Pick<INestApplicationContext, 'get'>);
   try {
     const startedAt = Date.now();
-    const outcome = await context.get(TokenTrackingService, { strict: false }).purgeExpired();
+    const outcome = await context.get(TokenPurger, { strict: false }).purgeExpired();
     print(describePurge(outcome, Date.now() - startedAt));
     return 0;
   } catch (error) {
@@ -38,8 +38,8 @@ export function describePurge(outcome: PurgeOutcome, durationMs: number): string
   if (outcome.status === 'skipped') return 'Purge skipped: another process is purging right now.';
   const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
   return (
-    `Purged ${plural(outcome.tokens, 'expired token')}, ${plural(outcome.revocations, 'revocation')} and ` +
-    `${plural(outcome.watermarks, 'revoke-all watermark')} in ${durationMs} ms` +
+    `Purged ${plural(outcome.sessions, 'ended session')}, ${plural(outcome.tokens, 'expired token')}, ` +
+    `${plural(outcome.revocations, 'revocation')} and ${plural(outcome.watermarks, 'revoke-all watermark')} in ${durationMs} ms` +
     (outcome.status === 'time-limit' ? ' (time limit reached: run again to continue).' : '.')
   );
 }

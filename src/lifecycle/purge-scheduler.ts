@@ -1,14 +1,11 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
-import { ResolvedTokenTrackingOptions } from '../resolved-options.js';
-import { TokenTrackingService } from '../token-tracking.service.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { loadOptionalPeer } from '../runtime/optional-peer.js';
+import { describeCause } from '../store/store-failure.js';
+import { PurgeOutcome } from '../store/token-store.interface.js';
+import { TokenPurger } from './token-purger.js';
 
 /** Name of the interval in `@nestjs/schedule`'s SchedulerRegistry, when the application has one. */
 export const PURGE_INTERVAL_NAME = 'token-tracking-purge';
@@ -20,13 +17,27 @@ interface IntervalRegistry {
   doesExist(type: 'interval', name: string): boolean;
 }
 
+/** The part of `@nestjs/schedule` used here. */
+interface ScheduleModule {
+  SchedulerRegistry: abstract new (...args: never[]) => IntervalRegistry;
+}
+
+/** The last scheduled purge of this process, for health checks. */
+export interface PurgeRunReport {
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  /** Null while running, or when it failed. */
+  readonly outcome: PurgeOutcome | null;
+  readonly error: string | null;
+}
+
 /**
- * Runs `purgeExpired()` every `purge.intervalSeconds`. Starts when the
- * application has bootstrapped, stops before it shuts down. The interval is
- * registered in `@nestjs/schedule`'s SchedulerRegistry when the application
- * imported `ScheduleModule`, so it can be inspected or stopped there. A
- * failing run is logged and retried at the next tick; a run that is still
- * going when the next tick comes is not doubled.
+ * Runs a purge every `purge.intervalSeconds`. Starts when the application
+ * has bootstrapped, stops before it shuts down. The interval is registered
+ * in `@nestjs/schedule`'s SchedulerRegistry when the application imported
+ * `ScheduleModule`, so it can be inspected or stopped there. A failing run is
+ * logged and retried at the next tick; a run still going when the next tick
+ * comes is not doubled.
  */
 @Injectable()
 export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -34,12 +45,18 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
   private interval: NodeJS.Timeout | undefined;
   private registry: IntervalRegistry | null = null;
   private running: Promise<void> | null = null;
+  private report: PurgeRunReport | null = null;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
-    @Inject(TokenTrackingService) private readonly tokens: TokenTrackingService,
+    @Inject(TokenPurger) private readonly purger: TokenPurger,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** The last run this process started (null before the first). */
+  get lastRun(): PurgeRunReport | null {
+    return this.report;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const purge = this.options.purge;
@@ -59,31 +76,40 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
 
   /** One scheduled run; never rejects. */
   tick(): Promise<void> {
-    this.running ??= this.tokens
-      .purgeExpired()
-      .then((outcome) => {
-        if (outcome.status === 'skipped') {
-          this.logger.debug('purge skipped: another instance is purging');
-        } else if (outcome.tokens + outcome.revocations + outcome.watermarks > 0) {
-          this.logger.log(
-            `purged ${outcome.tokens} token(s), ${outcome.revocations} revocation(s), ${outcome.watermarks} watermark(s)` +
-              (outcome.status === 'time-limit' ? ' (time limit reached; the next run continues)' : ''),
-          );
-        }
-      })
-      .catch((error: unknown) => {
-        this.logger.error(`purge failed, retrying at the next run: ${(error as Error)?.message ?? String(error)}`);
-      })
-      .finally(() => {
-        this.running = null;
-      });
+    const startedAt = new Date();
+    this.running ??= (async () => {
+      this.report = { startedAt, finishedAt: null, outcome: null, error: null };
+      try {
+        const outcome = await this.purger.purgeExpired();
+        this.report = { startedAt, finishedAt: new Date(), outcome, error: null };
+        this.describe(outcome);
+      } catch (error) {
+        const reason = describeCause(error instanceof Error && error.cause ? error.cause : error);
+        this.report = { startedAt, finishedAt: new Date(), outcome: null, error: reason };
+        this.logger.error(`purge failed, retrying at the next run: ${reason}`);
+      }
+    })().finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
+  private describe(outcome: PurgeOutcome): void {
+    if (outcome.status === 'skipped') {
+      this.logger.debug('purge skipped: another instance is purging');
+    } else if (outcome.sessions + outcome.tokens + outcome.revocations + outcome.watermarks > 0) {
+      this.logger.log(
+        `purged ${outcome.sessions} session(s), ${outcome.tokens} token(s), ${outcome.revocations} revocation(s), ${outcome.watermarks} watermark(s)` +
+          (outcome.status === 'time-limit' ? ' (time limit reached; the next run continues)' : ''),
+      );
+    }
+  }
+
   private async findRegistry(): Promise<IntervalRegistry | null> {
+    const schedule = await loadOptionalPeer<ScheduleModule>('@nestjs/schedule');
+    if (!schedule) return null;
     try {
-      const { SchedulerRegistry } = await import('@nestjs/schedule');
-      return this.moduleRef.get(SchedulerRegistry, { strict: false });
+      return this.moduleRef.get(schedule.SchedulerRegistry, { strict: false });
     } catch {
       return null;
     }

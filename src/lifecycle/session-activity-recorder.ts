@@ -1,18 +1,20 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
-import { ResolvedTokenTrackingOptions } from '../resolved-options.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { describeCause } from '../store/store-failure.js';
 import { TokenStore } from '../store/token-store.interface.js';
 
-/** Tokens remembered as recently recorded; beyond this the oldest are forgotten. */
-export const MAX_REMEMBERED_TOKENS = 100_000;
+/** Sessions remembered as recently recorded; beyond this the oldest are forgotten. */
+export const MAX_REMEMBERED_SESSIONS = 100_000;
 /** Uses wait this long to be written together in one statement. */
 const FLUSH_DELAY_MS = 1_000;
 
 /**
- * Records when tokens were last used without touching the request path:
+ * Records when sessions were last used without touching the request path:
  * `touch` is a map lookup; the writes are batched into one UPDATE per
- * second, and a token is written at most once per `lastUsedIntervalSeconds`
- * by this process. Memory is bounded by `MAX_REMEMBERED_TOKENS` entries.
+ * second, and a session is written at most once per `lastUsedIntervalSeconds`
+ * by this process. The UPDATE skips rows a revocation holds, so it can
+ * never delay or break one. Memory is bounded by `MAX_REMEMBERED_SESSIONS`.
  */
 @Injectable()
 export class SessionActivityRecorder implements OnApplicationShutdown {
@@ -27,19 +29,19 @@ export class SessionActivityRecorder implements OnApplicationShutdown {
     @Inject(TokenStore) private readonly store: TokenStore,
   ) {}
 
-  touch(jti: string): void {
+  touch(sessionId: string): void {
     const interval = this.options.lastUsedIntervalMs;
     if (interval === 0 || !this.options.trackUserTokens) return;
     const now = this.options.clock();
-    const previous = this.lastWritten.get(jti);
+    const previous = this.lastWritten.get(sessionId);
     if (previous !== undefined && now - previous < interval) return;
     // Re-inserting moves the key to the end: the map's order is least recently written first.
-    this.lastWritten.delete(jti);
-    this.lastWritten.set(jti, now);
-    if (this.lastWritten.size > MAX_REMEMBERED_TOKENS) {
+    this.lastWritten.delete(sessionId);
+    this.lastWritten.set(sessionId, now);
+    if (this.lastWritten.size > MAX_REMEMBERED_SESSIONS) {
       this.lastWritten.delete(this.lastWritten.keys().next().value!);
     }
-    this.pending.set(jti, now);
+    this.pending.set(sessionId, now);
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
   }
 
@@ -48,13 +50,12 @@ export class SessionActivityRecorder implements OnApplicationShutdown {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size === 0) return this.flushing;
-    const uses = [...this.pending].map(([jti, at]) => ({ jti, at: new Date(at) }));
+    const uses = [...this.pending].map(([sessionId, at]) => ({ sessionId, at: new Date(at) }));
     this.pending.clear();
     this.flushing = this.flushing
-      .then(() => this.store.recordLastUsed(uses))
+      .then(() => this.store.recordActivity(uses))
       .catch((error: unknown) => {
-        const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error);
-        this.logger.warn(`could not record last use of ${uses.length} token(s): ${reason}`);
+        this.logger.warn(`could not record the last use of ${uses.length} session(s): ${describeCause(error instanceof Error && error.cause ? error.cause : error)}`);
       });
     return this.flushing;
   }

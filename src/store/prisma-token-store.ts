@@ -1,34 +1,51 @@
+import { Logger } from '@nestjs/common';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
-import { MaxSessionsExceededError } from '../errors/max-sessions-exceeded.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
-import { TokenTrackingError } from '../errors/token-tracking.error.js';
-import { REVOCATION_CHANNEL } from '../sync/revocation-channel.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
+import { missingRequirements, REQUIRED_COLUMNS, REQUIRED_FUNCTIONS } from './schema-requirements.js';
+import { classifyStoreFailure, toStoreError } from './store-failure.js';
 import {
-  IssuedTokenRecord,
+  ActiveSessionCriteria,
+  IdleSessionsRevoked,
+  KeyUsage,
   NewSession,
   PageRequest,
   PurgeOutcome,
   PurgeRequest,
-  RevocationOutcome,
-  RevocationRequest,
-  RecordedSession,
+  RecordedToken,
   RevokedSessions,
   RotationOutcome,
   RotationRequest,
   SessionLimit,
+  SessionRevocation,
+  SessionRevocationOutcome,
+  StartSessionOutcome,
+  TokenDenial,
   TokenIdentity,
   TokenStore,
 } from './token-store.interface.js';
-import { TokenUse, TrackedSession, TrackedToken } from './tracked-session.js';
+import { StoredSession, TokenUse, TrackedToken } from './tracked-session.js';
 
 /**
  * First key of every two-key advisory lock this store takes, so they cannot
- * collide with an application's own advisory locks. ("TTrk" in ASCII.)
+ * collide with an application's own advisory locks. ("TTrk" in ASCII; the
+ * SQL functions of the migrations use the same number.)
  */
 export const ADVISORY_LOCK_NAMESPACE = 0x5454726b;
 /** Second key of the lock that lets one purge run at a time. */
 const PURGE_LOCK_KEY = 0;
+/** A statement that lost a deadlock or a serialization conflict runs again, up to this many times in all. */
+const MAX_ATTEMPTS = 5;
+
+interface SessionRow {
+  session_id: string;
+  user_id: string;
+  created_at: Date;
+  last_active_at: Date;
+  expires_at: Date;
+  client_ip: string | null;
+  user_agent: string | null;
+}
 
 interface TokenRow {
   jti: string;
@@ -37,106 +54,109 @@ interface TokenRow {
   token_use: string;
   issued_at: Date;
   expires_at: Date;
-  last_used_at: Date | null;
+  key_id: string | null;
   client_ip: string | null;
   user_agent: string | null;
 }
 
-interface SessionRow {
+interface RotationRow {
   session_id: string;
   user_id: string;
-  created_at: Date;
-  expires_at: Date;
-  last_used_at: Date | null;
-  client_ip: string | null;
-  user_agent: string | null;
-}
-
-interface PresentedTokenRow {
-  user_id: string;
-  session_id: string;
-  revoked_at: Date | null;
   rotated_at: Date | null;
-  expires_at: Date;
+  replaced_by: string | null;
+  revoked_at: Date | null;
+  created_at: Date;
+  last_active_at: Date;
 }
 
 /**
- * `TokenStore` on PostgreSQL, through the application's Prisma client.
- *
- * Every write that can race with issuance (a new session against the cap, a
- * refresh against a revocation) runs in a transaction holding the user's
- * advisory lock, so the statements after it see everything committed by the
- * previous holder. A token is active while `revoked_at` and `rotated_at` are
- * null and `expires_at` is in the future.
+ * `TokenStore` on PostgreSQL, through the application's Prisma client. Each
+ * write is a single statement (most call the SQL functions of the
+ * migrations) or, for a refresh, one short transaction holding the session's
+ * row lock; statements that lose a deadlock are run again.
  */
 export class PrismaTokenStore implements TokenStore {
+  private readonly logger = new Logger('TokenTracking');
+
   constructor(
     private readonly prisma: TokenTrackingPrismaClient,
     private readonly transactionOptions: PrismaTransactionOptions = { maxWait: 10_000, timeout: 10_000 },
   ) {}
 
-  async recordNewSession<T>(userId: string, build: () => NewSession<T>, limit: SessionLimit): Promise<RecordedSession<T>> {
-    if (limit.maxSessions <= 0) {
-      const session = build();
-      await this.run(() => this.insertTokens(this.prisma, session.records));
-      return { value: session.value, evictedSessionIds: [] };
-    }
-    if (limit.policy === 'reject') {
-      const session = build();
-      if (!(await this.insertBelowCap(session.records, limit.maxSessions))) throw new MaxSessionsExceededError();
-      return { value: session.value, evictedSessionIds: [] };
-    }
-    return this.withUserLock(userId, async (tx) => {
-      // Signed under the lock: the issue time is the recording order, so
-      // "oldest" means the same thing to eviction and to the user.
-      const session = build();
-      const now = session.records[0]!.issuedAt;
-      const evicted = await this.evictOldestSessions(tx, userId, limit.maxSessions, now);
-      await this.insertTokens(tx, session.records);
-      return { value: session.value, evictedSessionIds: evicted };
-    });
+  async verifySchema(): Promise<void> {
+    const [columns, functions] = await this.run('schema check', () => Promise.all([
+      this.prisma.$queryRaw<Array<{ table: string; column: string }>>`
+        SELECT c.relname::text AS table, a.attname::text AS column
+          FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid
+         WHERE c.oid = ANY(ARRAY(SELECT to_regclass(t) FROM unnest(${Object.keys(REQUIRED_COLUMNS)}::text[]) AS t))
+           AND a.attnum > 0 AND NOT a.attisdropped`,
+      this.prisma.$queryRaw<Array<{ name: string }>>`
+        SELECT proname::text AS name FROM pg_proc
+         WHERE proname = ANY(${Object.keys(REQUIRED_FUNCTIONS)}::text[]) AND pg_function_is_visible(oid)`,
+    ]));
+    const missing = missingRequirements(columns, functions.map((row) => row.name));
+    if (missing.length === 0) return;
+    const migrations = [...new Set(missing.map((requirement) => requirement.migration))].sort();
+    throw new TokenTrackingConfigurationError(
+      `the database lacks ${missing.map((requirement) => requirement.object).join(', ')}. Apply the library's migrations ` +
+        `${migrations.join(', ')}: copy them with \`npx nestjs-token-tracking migrations prisma/migrations\`, then run ` +
+        '`prisma migrate deploy` (see docs/setup.md)',
+    );
   }
 
-  async countActiveSessions(userId: string, now: Date): Promise<number> {
-    const rows = await this.run(() => this.prisma.$queryRaw<{ count: number }[]>`
-      SELECT count(DISTINCT session_id)::int AS count FROM issued_tokens
-       WHERE user_id = ${userId} AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ${now}`);
+  async startSession(session: NewSession, limit: SessionLimit): Promise<StartSessionOutcome> {
+    const { tokens } = session;
+    const { criteria } = limit;
+    const rows = await this.run('recording a session', () => this.prisma.$queryRaw<Array<{ evicted: string[] | null }>>`
+      SELECT token_tracking_start_session(
+        ${session.sessionId}::varchar, ${session.userId}::varchar, ${limit.maxSessions}::int, ${limit.policy === 'evict-oldest'}::boolean,
+        ${criteria.now}::timestamptz, ${criteria.idleCutoff}::timestamptz, ${criteria.createdCutoff}::timestamptz,
+        ${session.clientIp}::varchar, ${session.userAgent}::varchar,
+        ${tokens.map((t) => t.jti)}::varchar[], ${tokens.map((t) => t.tokenUse)}::varchar[],
+        ${tokens.map((t) => t.issuedAt)}::timestamptz[], ${tokens.map((t) => t.expiresAt)}::timestamptz[],
+        ${tokens.map((t) => t.keyId)}::varchar[], ${tokens.map((t) => t.accessJti)}::varchar[]) AS evicted`);
+    const evicted = rows[0]?.evicted;
+    if (evicted === undefined) throw new TokenStoreUnavailableError();
+    return evicted === null ? { status: 'refused' } : { status: 'recorded', evictedSessionIds: evicted };
+  }
+
+  async countActiveSessions(userId: string, criteria: ActiveSessionCriteria): Promise<number> {
+    const rows = await this.run('counting sessions', () => this.prisma.$queryRaw<Array<{ count: number }>>`
+      SELECT count(*)::int AS count FROM token_sessions
+       WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${criteria.now}
+         AND (${criteria.idleCutoff}::timestamptz IS NULL OR last_active_at > ${criteria.idleCutoff}::timestamptz)
+         AND (${criteria.createdCutoff}::timestamptz IS NULL OR created_at > ${criteria.createdCutoff}::timestamptz)`);
     return rows[0]?.count ?? 0;
   }
 
-  async listActiveSessions(userId: string, now: Date, page?: PageRequest): Promise<TrackedSession[]> {
-    const rows = await this.run(() => this.prisma.$queryRaw<SessionRow[]>`
-      SELECT session_id, user_id,
-             min(issued_at) AS created_at,
-             max(expires_at) FILTER (WHERE revoked_at IS NULL AND rotated_at IS NULL) AS expires_at,
-             max(last_used_at) AS last_used_at,
-             (array_agg(client_ip ORDER BY issued_at DESC))[1] AS client_ip,
-             (array_agg(user_agent ORDER BY issued_at DESC))[1] AS user_agent
-        FROM issued_tokens
-       WHERE user_id = ${userId}
-         AND session_id IN (SELECT session_id FROM issued_tokens
-                             WHERE user_id = ${userId} AND revoked_at IS NULL AND rotated_at IS NULL
-                               AND expires_at > ${now})
-       GROUP BY session_id, user_id
+  async listActiveSessions(userId: string, criteria: ActiveSessionCriteria, page?: PageRequest): Promise<StoredSession[]> {
+    const rows = await this.run('listing sessions', () => this.prisma.$queryRaw<SessionRow[]>`
+      SELECT session_id, user_id, created_at, last_active_at, expires_at, client_ip, user_agent FROM token_sessions
+       WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${criteria.now}
+         AND (${criteria.idleCutoff}::timestamptz IS NULL OR last_active_at > ${criteria.idleCutoff}::timestamptz)
+         AND (${criteria.createdCutoff}::timestamptz IS NULL OR created_at > ${criteria.createdCutoff}::timestamptz)
        ORDER BY created_at, session_id
-       LIMIT ${page?.limit ?? null}::int OFFSET ${page?.offset ?? 0}::int`);
+       LIMIT ${page?.limit ?? null}::bigint OFFSET ${page?.offset ?? 0}::bigint`);
     return rows.map((row) => ({
       sessionId: row.session_id,
       userId: row.user_id,
       createdAt: row.created_at,
+      lastActiveAt: row.last_active_at,
       expiresAt: row.expires_at,
-      lastUsedAt: row.last_used_at,
       clientIp: row.client_ip,
       userAgent: row.user_agent,
     }));
   }
 
-  async listActiveTokens(userId: string, now: Date): Promise<TrackedToken[]> {
-    const rows = await this.run(() => this.prisma.$queryRaw<TokenRow[]>`
-      SELECT jti, user_id, session_id, token_use, issued_at, expires_at, last_used_at, client_ip, user_agent
-        FROM issued_tokens
-       WHERE user_id = ${userId} AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ${now}
-       ORDER BY issued_at, jti`);
+  async listActiveTokens(userId: string, criteria: ActiveSessionCriteria): Promise<TrackedToken[]> {
+    const rows = await this.run('listing tokens', () => this.prisma.$queryRaw<TokenRow[]>`
+      SELECT t.jti, t.user_id, t.session_id, t.token_use, t.issued_at, t.expires_at, t.key_id, t.client_ip, t.user_agent
+        FROM token_sessions AS s JOIN issued_tokens AS t ON t.session_id = s.session_id
+       WHERE s.user_id = ${userId} AND s.revoked_at IS NULL AND s.expires_at > ${criteria.now}
+         AND (${criteria.idleCutoff}::timestamptz IS NULL OR s.last_active_at > ${criteria.idleCutoff}::timestamptz)
+         AND (${criteria.createdCutoff}::timestamptz IS NULL OR s.created_at > ${criteria.createdCutoff}::timestamptz)
+         AND t.rotated_at IS NULL AND t.expires_at > ${criteria.now}
+       ORDER BY t.issued_at, t.jti`);
     return rows.map((row) => ({
       jti: row.jti,
       userId: row.user_id,
@@ -144,15 +164,15 @@ export class PrismaTokenStore implements TokenStore {
       tokenUse: row.token_use as TokenUse,
       issuedAt: row.issued_at,
       expiresAt: row.expires_at,
-      lastUsedAt: row.last_used_at,
+      keyId: row.key_id,
       clientIp: row.client_ip,
       userAgent: row.user_agent,
     }));
   }
 
   async isRevoked(token: TokenIdentity): Promise<boolean> {
-    const rows = await this.run(() => this.prisma.$queryRaw<{ revoked: boolean }[]>`
-      SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ${token.jti})
+    const rows = await this.run('checking a revocation', () => this.prisma.$queryRaw<Array<{ revoked: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE id IN (${token.jti}, ${token.sessionId}))
           OR EXISTS (SELECT 1 FROM user_token_watermarks
                       WHERE user_id = ${token.userId} AND revoked_before >= ${token.issuedAt}) AS revoked`);
     const row = rows[0];
@@ -161,85 +181,127 @@ export class PrismaTokenStore implements TokenStore {
     return row.revoked;
   }
 
-  async revoke(request: RevocationRequest): Promise<RevocationOutcome> {
-    const { jti, at, reason } = request;
-    const tracked = await this.run(() => this.findToken(this.prisma, jti));
-    if (tracked) {
-      if (request.ownerUserId !== undefined && tracked.user_id !== request.ownerUserId) return { status: 'not-found' };
-      const revoked = await this.withUserLock(tracked.user_id, async (tx) => {
-        // Re-read under the lock: a concurrent revocation or rotation may have won.
-        const current = await this.findToken(tx, jti);
-        if (!current || current.revoked_at !== null) return null;
-        if (current.expires_at.getTime() <= at.getTime()) return 'expired' as const;
-        return this.revokeSessions(tx, current.user_id, [current.session_id], at, reason);
-      });
-      if (revoked === null) return { status: 'already-revoked' };
-      if (revoked === 'expired') return { status: 'expired' };
-      return { status: 'revoked', userId: tracked.user_id, sessionId: tracked.session_id };
-    }
-    if (request.ownerUserId !== undefined || !request.untracked) return { status: 'not-found' };
-    return this.denyUntracked(jti, at, reason, request.untracked);
+  async revokeSession(request: SessionRevocation): Promise<SessionRevocationOutcome> {
+    const [target] = await this.run('finding a session', () => this.prisma.$queryRaw<Array<{
+      session_id: string;
+      user_id: string;
+      revoked_at: Date | null;
+      expires_at: Date;
+    }>>`
+      SELECT s.session_id, s.user_id, s.revoked_at, s.expires_at FROM token_sessions AS s
+       WHERE s.session_id = ${request.id} OR s.session_id = (SELECT t.session_id FROM issued_tokens AS t WHERE t.jti = ${request.id})
+       ORDER BY s.session_id = ${request.id} DESC
+       LIMIT 1`);
+    if (!target || (request.ownerUserId !== undefined && target.user_id !== request.ownerUserId)) return { status: 'not-found' };
+    if (target.revoked_at !== null) return { status: 'already-revoked' };
+    if (target.expires_at.getTime() <= request.at.getTime()) return { status: 'expired' };
+    const revoked = await this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason);
+    // Another revocation may have won between the two statements.
+    if (revoked.length === 0) return { status: 'already-revoked' };
+    return { status: 'revoked', userId: target.user_id, sessionId: target.session_id };
+  }
+
+  async denyToken(denial: TokenDenial): Promise<'denied' | 'already-revoked'> {
+    const rows = await this.run('deny-listing a token', () => this.prisma.$queryRaw<Array<{ inserted: number }>>`
+      WITH covered AS (
+        SELECT EXISTS (SELECT 1 FROM user_token_watermarks
+                        WHERE user_id = ${denial.userId}::varchar AND revoked_before >= ${denial.issuedAt}::timestamptz) AS yes
+      ), inserted AS (
+        INSERT INTO revoked_tokens (id, kind, user_id, expires_at, revoked_at, reason)
+        SELECT ${denial.jti}, 'token', ${denial.userId}::varchar, ${denial.expiresAt}, ${denial.at}, ${denial.reason}
+          FROM covered WHERE NOT covered.yes
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, expires_at
+      ), announced AS (
+        SELECT token_tracking_announce(array_agg(i.id), array_agg(i.expires_at)) AS notifications FROM inserted AS i
+      )
+      SELECT count(*)::int AS inserted FROM inserted, announced`);
+    return (rows[0]?.inserted ?? 0) > 0 ? 'denied' : 'already-revoked';
   }
 
   async revokeAllForUser(userId: string, at: Date, reason: string): Promise<RevokedSessions> {
-    return this.withUserLock(userId, async (tx) => {
-      // The watermark covers every token issued up to `at`, tracked or not,
-      // so no deny-list entries are needed; marking the rows keeps counts
-      // and listings exact.
-      await tx.$executeRaw`
-        INSERT INTO user_token_watermarks (user_id, revoked_before) VALUES (${userId}, ${at})
-        ON CONFLICT (user_id) DO UPDATE
-          SET revoked_before = GREATEST(user_token_watermarks.revoked_before, EXCLUDED.revoked_before)`;
-      const rows = await tx.$queryRaw<{ session_id: string; was_active: boolean }[]>`
-        UPDATE issued_tokens SET revoked_at = ${at}, revoked_reason = ${reason}
-         WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${at}
-        RETURNING session_id, rotated_at IS NULL AS was_active`;
-      await this.announce(tx, { u: userId });
-      return { sessionIds: distinct(rows.filter((row) => row.was_active).map((row) => row.session_id)) };
-    });
+    const rows = await this.run('revoking all of a user\'s tokens', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
+      SELECT revoked_session_id FROM token_tracking_revoke_all(${userId}::varchar, ${at}::timestamptz, ${reason}::varchar)`);
+    return { sessionIds: rows.map((row) => row.revoked_session_id) };
   }
 
   async revokeOtherSessions(userId: string, keepSessionId: string, at: Date, reason: string): Promise<RevokedSessions> {
-    return this.withUserLock(userId, async (tx) => {
-      const others = await tx.$queryRaw<{ session_id: string }[]>`
-        SELECT DISTINCT session_id FROM issued_tokens
-         WHERE user_id = ${userId} AND session_id <> ${keepSessionId}
-           AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ${at}`;
-      const sessionIds = others.map((row) => row.session_id);
-      if (sessionIds.length > 0) await this.revokeSessions(tx, userId, sessionIds, at, reason);
-      return { sessionIds };
-    });
+    const rows = await this.run('revoking other sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
+      SELECT revoked_session_id FROM token_tracking_revoke_sessions(ARRAY(
+               SELECT session_id FROM token_sessions
+                WHERE user_id = ${userId} AND session_id <> ${keepSessionId} AND revoked_at IS NULL AND expires_at > ${at}),
+             ${at}::timestamptz, ${reason}::varchar)`);
+    return { sessionIds: rows.map((row) => row.revoked_session_id) };
   }
 
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
-    const { presented, next, now, graceMs } = request;
-    return this.withUserLock(presented.userId, async (tx): Promise<RotationOutcome> => {
-      const current = await this.findToken(tx, presented.jti);
+    const { presented, next, now } = request;
+    const [nextAccess, nextRefresh] = next;
+    return this.run('rotating a refresh token', () => this.prisma.$transaction(async (tx: PrismaRawClient): Promise<RotationOutcome> => {
+      // The session's row lock serialises this refresh against every other
+      // refresh and revocation of the session. The token's row is locked too:
+      // after waiting for a lock, READ COMMITTED re-reads only the locked
+      // rows, and a concurrent refresh has just rotated this one.
+      const [current] = await tx.$queryRaw<RotationRow[]>`
+        SELECT t.session_id, s.user_id, t.rotated_at, t.replaced_by, s.revoked_at, s.created_at, s.last_active_at
+          FROM issued_tokens AS t JOIN token_sessions AS s ON s.session_id = t.session_id
+         WHERE t.jti = ${presented.jti} AND t.token_use = 'refresh'
+           FOR UPDATE OF s, t`;
       if (!current || current.user_id !== presented.userId) return { status: 'not-found' };
       if (current.revoked_at !== null) return { status: 'revoked' };
       const sessionId = current.session_id;
-      if (current.rotated_at === null) {
-        await tx.$executeRaw`UPDATE issued_tokens SET rotated_at = ${now} WHERE jti = ${presented.jti}`;
-        await this.insertTokens(tx, next);
-        return { status: 'rotated', sessionId };
+      if (request.createdCutoff && current.created_at.getTime() <= request.createdCutoff.getTime()) {
+        await this.revokeSessions(tx, [sessionId], now, 'max-lifetime');
+        return { status: 'session-expired', sessionId };
       }
-      if (now.getTime() - current.rotated_at.getTime() <= graceMs) {
-        await this.insertTokens(tx, next);
-        return { status: 'grace', sessionId };
+      if (request.idleCutoff && current.last_active_at.getTime() <= request.idleCutoff.getTime()) {
+        await this.revokeSessions(tx, [sessionId], now, 'idle-timeout');
+        return { status: 'idle', sessionId };
+      }
+      if (current.rotated_at === null) {
+        await this.recordRotation(tx, request, sessionId);
+        return { status: 'rotated', sessionId, createdAt: current.created_at };
+      }
+      if (now.getTime() - current.rotated_at.getTime() <= request.graceMs) {
+        const successor = current.replaced_by ? await this.findPair(tx, current.replaced_by) : null;
+        if (successor) return { status: 'grace', sessionId, createdAt: current.created_at, ...successor };
+        // Rotated before rotations recorded their successor: record this pair instead.
+        await this.recordRotation(tx, request, sessionId);
+        return { status: 'grace', sessionId, createdAt: current.created_at, access: nextAccess, refresh: nextRefresh };
       }
       // An exchanged refresh token came back after the grace period: someone
       // holds a copy. End the session for both holders.
-      await this.revokeSessions(tx, presented.userId, [sessionId], now, 'refresh-token-reuse');
+      await this.revokeSessions(tx, [sessionId], now, 'refresh-token-reuse');
       return { status: 'reused', sessionId };
-    });
+    }, this.transactionOptions));
   }
 
-  async recordLastUsed(uses: ReadonlyArray<{ readonly jti: string; readonly at: Date }>): Promise<void> {
+  async recordActivity(uses: ReadonlyArray<{ readonly sessionId: string; readonly at: Date }>): Promise<void> {
     if (uses.length === 0) return;
-    await this.run(() => this.prisma.$executeRaw`
-      UPDATE issued_tokens AS t SET last_used_at = u.at
-        FROM unnest(${uses.map((use) => use.jti)}::varchar[], ${uses.map((use) => use.at)}::timestamptz[]) AS u(jti, at)
-       WHERE t.jti = u.jti AND (t.last_used_at IS NULL OR t.last_used_at < u.at)`);
+    // SKIP LOCKED: a session a revocation (or a refresh) is holding is
+    // skipped rather than waited for, so recording use can neither delay
+    // nor deadlock a revocation; rows are taken in one order regardless.
+    await this.run('recording session activity', () => this.prisma.$executeRaw`
+      UPDATE token_sessions AS s SET last_active_at = u.at
+        FROM (SELECT locked.session_id, used.at
+                FROM unnest(${uses.map((use) => use.sessionId)}::varchar[], ${uses.map((use) => use.at)}::timestamptz[]) AS used(session_id, at)
+                JOIN token_sessions AS locked ON locked.session_id = used.session_id
+               WHERE locked.last_active_at < used.at AND locked.revoked_at IS NULL
+               ORDER BY locked.session_id
+                 FOR UPDATE OF locked SKIP LOCKED) AS u
+       WHERE s.session_id = u.session_id`);
+  }
+
+  async revokeIdleSessions(idleCutoff: Date, now: Date, batchSize: number): Promise<IdleSessionsRevoked> {
+    const rows = await this.run('ending idle sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
+      SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
+               SELECT session_id FROM token_sessions
+                WHERE revoked_at IS NULL AND last_active_at <= ${idleCutoff} AND expires_at > ${now}
+                ORDER BY last_active_at
+                LIMIT ${batchSize}::int
+                  FOR UPDATE SKIP LOCKED),
+             ${now}::timestamptz, 'idle-timeout')`);
+    return { sessions: rows.map((row) => ({ sessionId: row.revoked_session_id, userId: row.revoked_user_id })) };
   }
 
   async purgeExpired(request: PurgeRequest): Promise<PurgeOutcome> {
@@ -252,8 +314,8 @@ export class PrismaTokenStore implements TokenStore {
     // physical address (ctid), which is about ten times faster than a join
     // on the primary key; a row updated meanwhile has moved and is left for
     // the next run.
-    return this.run(() => this.prisma.$transaction(async (lockHolder: PrismaRawClient): Promise<PurgeOutcome> => {
-      const [lock] = await lockHolder.$queryRaw<{ acquired: boolean }[]>`
+    return this.run('purging expired rows', () => this.prisma.$transaction(async (lockHolder: PrismaRawClient): Promise<PurgeOutcome> => {
+      const [lock] = await lockHolder.$queryRaw<Array<{ acquired: boolean }>>`
         SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK_NAMESPACE}::int, ${PURGE_LOCK_KEY}::int) AS acquired`;
       if (!lock?.acquired) return { status: 'skipped' };
       // The lock statement's portal stays open until the next statement and
@@ -262,7 +324,7 @@ export class PrismaTokenStore implements TokenStore {
       // rows deleted before it (1M rows: 12 s instead of 2 s). A snapshot-free
       // statement closes it.
       await lockHolder.$queryRaw`SELECT 1 AS portal_closed`;
-      const totals = { tokens: 0, revocations: 0, watermarks: 0 };
+      const totals = { sessions: 0, tokens: 0, revocations: 0, watermarks: 0 };
       /** Deletes batches until one comes back short; false when time ran out first. */
       const drain = async (key: keyof typeof totals, deleteBatch: () => PromiseLike<number>): Promise<boolean> => {
         for (;;) {
@@ -277,6 +339,10 @@ export class PrismaTokenStore implements TokenStore {
         DELETE FROM issued_tokens WHERE ctid = ANY(ARRAY(
           SELECT ctid FROM issued_tokens WHERE expires_at <= ${request.tokensExpiredBy}
            ORDER BY expires_at LIMIT ${request.batchSize}::int))`)) &&
+        (await drain('sessions', () => this.prisma.$executeRaw`
+        DELETE FROM token_sessions WHERE ctid = ANY(ARRAY(
+          SELECT ctid FROM token_sessions WHERE expires_at <= ${request.tokensExpiredBy}
+           ORDER BY expires_at LIMIT ${request.batchSize}::int))`)) &&
         (await drain('revocations', () => this.prisma.$executeRaw`
         DELETE FROM revoked_tokens WHERE ctid = ANY(ARRAY(
           SELECT ctid FROM revoked_tokens WHERE expires_at <= ${request.revocationsExpiredBy}
@@ -289,155 +355,79 @@ export class PrismaTokenStore implements TokenStore {
     }, { maxWait: this.transactionOptions.maxWait, timeout: request.maxDurationMs + 60_000 }));
   }
 
-  /** Runs `work` in a transaction holding the user's advisory lock. */
-  private withUserLock<T>(userId: string, work: (tx: PrismaRawClient) => Promise<T>): Promise<T> {
-    return this.run(() => this.prisma.$transaction(async (tx: PrismaRawClient) => {
-      await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${ADVISORY_LOCK_NAMESPACE}::int, hashtext(${userId}))`;
-      return work(tx);
-    }, this.transactionOptions));
+  async keyUsage(now: Date): Promise<KeyUsage[]> {
+    const rows = await this.run('reading key usage', () => this.prisma.$queryRaw<Array<{ key_id: string; active: number; last: Date | null }>>`
+      SELECT key_id, count(*)::int AS active, max(expires_at) AS last FROM issued_tokens
+       WHERE expires_at > ${now} AND key_id IS NOT NULL
+       GROUP BY key_id ORDER BY key_id`);
+    return rows.map((row) => ({ keyId: row.key_id, activeTokens: row.active, lastExpiresAt: row.last }));
   }
 
-  /** Inserts the tokens in one statement. */
-  private async insertTokens(client: PrismaRawClient, tokens: readonly IssuedTokenRecord[]): Promise<void> {
-    await client.$executeRaw`
-      INSERT INTO issued_tokens (jti, user_id, session_id, token_use, issued_at, expires_at, client_ip, user_agent)
-      SELECT * FROM unnest(
-        ${tokens.map((t) => t.jti)}::varchar[], ${tokens.map((t) => t.userId)}::varchar[],
-        ${tokens.map((t) => t.sessionId)}::varchar[], ${tokens.map((t) => t.tokenUse)}::varchar[],
-        ${tokens.map((t) => t.issuedAt)}::timestamptz[], ${tokens.map((t) => t.expiresAt)}::timestamptz[],
-        ${tokens.map((t) => t.clientIp)}::varchar[], ${tokens.map((t) => t.userAgent)}::varchar[])`;
+  /** Retires the presented refresh token, records the new pair and moves the session on, in one statement. */
+  private async recordRotation(tx: PrismaRawClient, request: RotationRequest, sessionId: string): Promise<void> {
+    const { next, now } = request;
+    const latestExpiry = new Date(Math.max(...next.map((token) => token.expiresAt.getTime())));
+    await tx.$executeRaw`
+      WITH retired AS (
+        UPDATE issued_tokens SET rotated_at = ${now}, replaced_by = ${next[1].jti}
+         WHERE jti = ${request.presented.jti} AND rotated_at IS NULL
+        RETURNING 1
+      ), recorded AS (
+        INSERT INTO issued_tokens (jti, user_id, session_id, token_use, issued_at, expires_at, client_ip, user_agent, key_id, access_jti)
+        SELECT t.jti, ${request.presented.userId}, ${sessionId}, t.token_use, t.issued_at, t.expires_at,
+               ${request.clientIp}::varchar, ${request.userAgent}::varchar, t.key_id, t.access_jti
+          FROM unnest(${next.map((t) => t.jti)}::varchar[], ${next.map((t) => t.tokenUse)}::varchar[],
+                      ${next.map((t) => t.issuedAt)}::timestamptz[], ${next.map((t) => t.expiresAt)}::timestamptz[],
+                      ${next.map((t) => t.keyId)}::varchar[], ${next.map((t) => t.accessJti)}::varchar[])
+               AS t(jti, token_use, issued_at, expires_at, key_id, access_jti)
+        RETURNING 1
+      )
+      UPDATE token_sessions
+         SET expires_at = greatest(expires_at, ${latestExpiry}), last_active_at = greatest(last_active_at, ${now}),
+             client_ip = ${request.clientIp}::varchar, user_agent = ${request.userAgent}::varchar
+       WHERE session_id = ${sessionId}`;
+  }
+
+  /** The refresh token `refreshJti` and the access token issued with it. */
+  private async findPair(tx: PrismaRawClient, refreshJti: string): Promise<{ access: RecordedToken; refresh: RecordedToken } | null> {
+    const [row] = await tx.$queryRaw<Array<{
+      refresh_jti: string; refresh_issued_at: Date; refresh_expires_at: Date;
+      access_jti: string; access_issued_at: Date; access_expires_at: Date;
+    }>>`
+      SELECT r.jti AS refresh_jti, r.issued_at AS refresh_issued_at, r.expires_at AS refresh_expires_at,
+             a.jti AS access_jti, a.issued_at AS access_issued_at, a.expires_at AS access_expires_at
+        FROM issued_tokens AS r JOIN issued_tokens AS a ON a.jti = r.access_jti
+       WHERE r.jti = ${refreshJti}`;
+    if (!row) return null;
+    return {
+      access: { jti: row.access_jti, issuedAt: row.access_issued_at, expiresAt: row.access_expires_at },
+      refresh: { jti: row.refresh_jti, issuedAt: row.refresh_issued_at, expiresAt: row.refresh_expires_at },
+    };
+  }
+
+  /** Revokes sessions through the migrations' function (mark, deny-list, announce); returns those it revoked. */
+  private async revokeSessions(client: PrismaRawClient, sessionIds: readonly string[], at: Date, reason: string): Promise<string[]> {
+    const rows = await client.$queryRaw<Array<{ revoked_session_id: string }>>`
+      SELECT revoked_session_id FROM token_tracking_revoke_sessions(${sessionIds}::varchar[], ${at}::timestamptz, ${reason}::varchar)`;
+    return rows.map((row) => row.revoked_session_id);
   }
 
   /**
-   * Lock, count and insert in one round trip, through the function of the
-   * `session_cap_function` migration (see its comment for why it is atomic).
+   * Runs a statement (or a transaction), again when it lost a deadlock or a
+   * serialization conflict, and turns any failure into the library's error:
+   * `TokenStoreUnavailableError` only for an outage.
    */
-  private async insertBelowCap(tokens: readonly IssuedTokenRecord[], maxSessions: number): Promise<boolean> {
-    const first = tokens[0]!;
-    try {
-      const rows = await this.prisma.$queryRaw<{ inserted: boolean }[]>`
-        SELECT token_tracking_insert_below_cap(
-          ${first.userId}::varchar, ${maxSessions}::int, ${first.issuedAt}::timestamptz,
-          ${tokens.map((t) => t.jti)}::varchar[], ${tokens.map((t) => t.sessionId)}::varchar[],
-          ${tokens.map((t) => t.tokenUse)}::varchar[], ${tokens.map((t) => t.issuedAt)}::timestamptz[],
-          ${tokens.map((t) => t.expiresAt)}::timestamptz[], ${tokens.map((t) => t.clientIp)}::varchar[],
-          ${tokens.map((t) => t.userAgent)}::varchar[]) AS inserted`;
-      return rows[0]?.inserted === true;
-    } catch (error) {
-      if (/token_tracking_insert_below_cap.*does not exist/s.test(String((error as Error)?.message))) {
-        throw new TokenTrackingConfigurationError(
-          'the database lacks the function token_tracking_insert_below_cap: apply every migration in prisma/migrations (prisma migrate deploy)',
-        );
+  private async run<T>(operation: string, query: () => PromiseLike<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await query();
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS && classifyStoreFailure(error) === 'conflict') {
+          await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+          continue;
+        }
+        throw toStoreError(error, this.logger, operation);
       }
-      throw new TokenStoreUnavailableError({ cause: error });
     }
   }
-
-  /** Revokes the oldest active sessions so one more fits under the cap. */
-  private async evictOldestSessions(tx: PrismaRawClient, userId: string, maxSessions: number, now: Date): Promise<string[]> {
-    const victims = await tx.$queryRaw<{ session_id: string }[]>`
-      WITH active AS (
-        SELECT session_id, min(issued_at) AS started FROM issued_tokens
-         WHERE user_id = ${userId} AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ${now}
-         GROUP BY session_id
-      )
-      SELECT session_id FROM active ORDER BY started, session_id
-       LIMIT GREATEST((SELECT count(*) FROM active) - ${maxSessions}::int + 1, 0)`;
-    const sessionIds = victims.map((row) => row.session_id);
-    if (sessionIds.length > 0) await this.revokeSessions(tx, userId, sessionIds, now, 'evicted');
-    return sessionIds;
-  }
-
-  /**
-   * Marks every token of the user's sessions revoked, deny-lists those that
-   * can still be presented, and announces it to every instance's cache.
-   */
-  private async revokeSessions(
-    tx: PrismaRawClient,
-    userId: string,
-    sessionIds: readonly string[],
-    at: Date,
-    reason: string,
-  ): Promise<number> {
-    // `denied` runs although nothing reads it: data-modifying CTEs always do.
-    const rows = await tx.$queryRaw<{ revoked: number }[]>`
-      WITH revoked AS (
-        UPDATE issued_tokens SET revoked_at = ${at}, revoked_reason = ${reason}
-         WHERE session_id = ANY(${sessionIds}::varchar[]) AND revoked_at IS NULL
-        RETURNING jti, user_id, expires_at
-      ), denied AS (
-        INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at, reason)
-        SELECT jti, user_id, expires_at, ${at}, ${reason} FROM revoked WHERE expires_at > ${at}
-        ON CONFLICT (jti) DO NOTHING
-        RETURNING 1
-      )
-      SELECT count(*)::int AS revoked FROM revoked`;
-    await this.announce(tx, { u: userId });
-    return rows[0]?.revoked ?? 0;
-  }
-
-  /**
-   * NOTIFY in the revoking transaction: delivered to every listening
-   * instance if, and only when, the revocation commits.
-   */
-  private async announce(tx: PrismaRawClient, target: { u: string } | { j: string }): Promise<void> {
-    await tx.$queryRaw`SELECT 1 AS notified FROM pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(target)})`;
-  }
-
-  /**
-   * Deny-lists a token that was never tracked, unless a deny-list entry or
-   * the user's watermark already covers it. Whoever inserts the entry did
-   * the revocation; a concurrent or repeated call reports "already revoked".
-   */
-  private async denyUntracked(
-    jti: string,
-    at: Date,
-    reason: string,
-    token: NonNullable<RevocationRequest['untracked']>,
-  ): Promise<RevocationOutcome> {
-    if (token.expiresAt.getTime() <= at.getTime()) return { status: 'expired' };
-    const userId = token.userId ?? null;
-    const rows = await this.run(() => this.prisma.$queryRaw<{ inserted: boolean }[]>`
-      WITH covered AS (
-        SELECT EXISTS (SELECT 1 FROM user_token_watermarks
-                        WHERE user_id = ${userId}::varchar AND revoked_before >= ${token.issuedAt ?? null}::timestamptz) AS yes
-      ), inserted AS (
-        INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at, reason)
-        SELECT ${jti}, ${userId}::varchar, ${token.expiresAt}, ${at}, ${reason} FROM covered WHERE NOT covered.yes
-        ON CONFLICT (jti) DO NOTHING
-        RETURNING 1
-      )
-      SELECT EXISTS (SELECT 1 FROM inserted) AS inserted,
-             (SELECT 1 FROM pg_notify(${REVOCATION_CHANNEL}, ${JSON.stringify(userId === null ? { j: jti } : { u: userId })})) AS notified`);
-    if (rows[0]?.inserted) return { status: 'revoked', userId, sessionId: null };
-    return { status: 'already-revoked' };
-  }
-
-  /**
-   * The token with this jti or, failing that, the most telling token of the
-   * session with this id (an unrevoked one if any), so sessions can be named
-   * by either.
-   */
-  private async findToken(client: PrismaRawClient, jtiOrSessionId: string): Promise<PresentedTokenRow | null> {
-    const rows = await client.$queryRaw<PresentedTokenRow[]>`
-      SELECT user_id, session_id, revoked_at, rotated_at, expires_at FROM issued_tokens
-       WHERE jti = ${jtiOrSessionId} OR session_id = ${jtiOrSessionId}
-       ORDER BY jti = ${jtiOrSessionId} DESC, revoked_at IS NULL DESC, expires_at DESC
-       LIMIT 1`;
-    return rows[0] ?? null;
-  }
-
-  /** Lets the library's own errors through; any other failure fails closed. */
-  private async run<T>(operation: () => PromiseLike<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof TokenTrackingError) throw error;
-      throw new TokenStoreUnavailableError({ cause: error });
-    }
-  }
-}
-
-function distinct(values: readonly string[]): string[] {
-  return [...new Set(values)];
 }

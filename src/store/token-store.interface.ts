@@ -1,93 +1,139 @@
-import { TrackedSession, TrackedToken } from './tracked-session.js';
+import type { PageRequest } from '../validation/argument-checks.js';
+import { StoredSession, TokenUse, TrackedToken } from './tracked-session.js';
 
-/** A token to record at issuance: a tracked token that has not been used yet. */
-export type IssuedTokenRecord = Omit<TrackedToken, 'lastUsedAt'>;
+export type { PageRequest };
 
 /** What to do when a new session would exceed the cap. */
 export type SessionLimitPolicy = 'reject' | 'evict-oldest';
 
-/** What `recordNewSession` must enforce; `maxSessions` 0 means no cap. */
+/**
+ * Which sessions are active at `now`: not revoked, last token unexpired,
+ * used after `idleCutoff` and created after `createdCutoff` (each null when
+ * that policy is off).
+ */
+export interface ActiveSessionCriteria {
+  readonly now: Date;
+  readonly idleCutoff: Date | null;
+  readonly createdCutoff: Date | null;
+}
+
+/** A token to record with its session. */
+export interface IssuedTokenRecord {
+  readonly jti: string;
+  readonly tokenUse: TokenUse;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  readonly keyId: string | null;
+  /** On a refresh token: the access token issued with it. */
+  readonly accessJti: string | null;
+}
+
+/** A new session and its first tokens (the first token's `issuedAt` is when it starts). */
+export interface NewSession {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly clientIp: string | null;
+  readonly userAgent: string | null;
+  readonly tokens: readonly IssuedTokenRecord[];
+}
+
+/** What `startSession` enforces; `maxSessions` 0 means no cap. */
 export interface SessionLimit {
   readonly maxSessions: number;
   readonly policy: SessionLimitPolicy;
+  readonly criteria: ActiveSessionCriteria;
 }
 
-/**
- * The tokens of a new session, built (signed) by the caller when the store
- * asks: under the user's lock when there is a cap, so that issue times
- * follow the order in which sessions are recorded. "Active" is judged at the
- * first token's `issuedAt`.
- */
-export interface NewSession<T> {
-  readonly records: readonly IssuedTokenRecord[];
-  /** Handed back to the caller untouched (the signed tokens). */
-  readonly value: T;
-}
-
-export interface RecordedSession<T> {
-  readonly value: T;
-  /** Sessions revoked by the `evict-oldest` policy to make room. */
-  readonly evictedSessionIds: readonly string[];
-}
+export type StartSessionOutcome =
+  | { readonly status: 'recorded'; readonly evictedSessionIds: readonly string[] }
+  | { readonly status: 'refused' };
 
 /** The token identity a revocation check needs, all from verified claims. */
 export interface TokenIdentity {
   readonly jti: string;
+  readonly sessionId: string;
   readonly userId: string;
   readonly issuedAt: Date;
 }
 
-/** A page of a listing. */
-export interface PageRequest {
-  readonly limit: number;
-  readonly offset: number;
-}
-
-export interface RevocationRequest {
-  readonly jti: string;
+export interface SessionRevocation {
+  /** A session id, or the jti of one of its tokens. */
+  readonly id: string;
   readonly at: Date;
   readonly reason: string;
   /**
-   * Revoke only if the token is a tracked token of this user; any other jti
-   * is reported as 'not-found', so a user cannot probe for others' sessions.
+   * Revoke only a session of this user; any other is reported as
+   * 'not-found', so a user cannot probe for others' sessions.
    */
   readonly ownerUserId?: string;
-  /**
-   * For a token that was never tracked: its claims, so the deny-list entry
-   * can be kept exactly as long as the token could be presented.
-   */
-  readonly untracked?: { readonly expiresAt: Date; readonly userId?: string; readonly issuedAt?: Date };
 }
 
-export type RevocationOutcome =
-  | { readonly status: 'revoked'; readonly userId: string | null; readonly sessionId: string | null }
+export type SessionRevocationOutcome =
+  | { readonly status: 'revoked'; readonly userId: string; readonly sessionId: string }
   | { readonly status: 'already-revoked' | 'expired' | 'not-found' };
 
+/** A token that was never tracked, to deny-list by jti until it expires. */
+export interface TokenDenial {
+  readonly jti: string;
+  readonly userId: string | null;
+  /** When known: a token the user's revoke-all watermark already covers is reported as already revoked. */
+  readonly issuedAt: Date | null;
+  readonly expiresAt: Date;
+  readonly at: Date;
+  readonly reason: string;
+}
+
 export interface RotationRequest {
-  /** The refresh token presented, already verified and checked against revocation. */
+  /** The refresh token presented, already verified. */
   readonly presented: TokenIdentity;
-  /** The new access/refresh pair, in the same session. */
-  readonly next: readonly IssuedTokenRecord[];
+  /** The new access token and refresh token, in that order, in the same session. */
+  readonly next: readonly [IssuedTokenRecord, IssuedTokenRecord];
+  readonly clientIp: string | null;
+  readonly userAgent: string | null;
   readonly now: Date;
-  /** How long after a rotation the old refresh token may be exchanged again. */
+  /** How long after a rotation the old refresh token may be presented again and get the same pair. */
   readonly graceMs: number;
+  /** Sessions last active at or before this are idle (null: no idle timeout). */
+  readonly idleCutoff: Date | null;
+  /** Sessions created at or before this are past their absolute lifetime (null: none). */
+  readonly createdCutoff: Date | null;
+}
+
+/** A token already issued, as recorded: enough to sign it again with the same claims. */
+export interface RecordedToken {
+  readonly jti: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
 }
 
 export type RotationOutcome =
-  | { readonly status: 'rotated' | 'grace'; readonly sessionId: string }
+  /** The old refresh token is retired and the new pair recorded. */
+  | { readonly status: 'rotated'; readonly sessionId: string; readonly createdAt: Date }
+  /** Presented again within the grace period: the pair that replaced it, to hand back again. */
+  | { readonly status: 'grace'; readonly sessionId: string; readonly createdAt: Date; readonly access: RecordedToken; readonly refresh: RecordedToken }
+  /** Presented again after the grace period: the session was revoked. */
   | { readonly status: 'reused'; readonly sessionId: string }
+  /** The session was idle past the timeout: it was revoked. */
+  | { readonly status: 'idle'; readonly sessionId: string }
+  /** The session is past its absolute lifetime: it was revoked. */
+  | { readonly status: 'session-expired'; readonly sessionId: string }
   | { readonly status: 'revoked' | 'not-found' };
 
 export interface RevokedSessions {
-  /** Sessions that were active and are now revoked. */
+  /** Sessions revoked by the call (none that were already revoked). */
   readonly sessionIds: readonly string[];
+}
+
+/** Sessions the idle sweep revoked, with their users. */
+export interface IdleSessionsRevoked {
+  readonly sessions: ReadonlyArray<{ readonly sessionId: string; readonly userId: string }>;
 }
 
 /** Cut-off instants of a purge: rows expired at or before these go. */
 export interface PurgeRequest {
-  /** Tracked tokens whose `expires_at` is at or before this. */
+  /** Sessions and tokens whose last token expired at or before this. */
   readonly tokensExpiredBy: Date;
-  /** Deny-list entries whose token expired at or before this. */
+  /** Deny-list entries whose tokens expired at or before this. */
   readonly revocationsExpiredBy: Date;
   /** Revoke-all watermarks set at or before this (every token they cover has expired). */
   readonly watermarksSetBy: Date;
@@ -98,64 +144,100 @@ export interface PurgeRequest {
 
 export type PurgeOutcome =
   | { readonly status: 'skipped' }
-  | { readonly status: 'done' | 'time-limit'; readonly tokens: number; readonly revocations: number; readonly watermarks: number };
+  | {
+      readonly status: 'done' | 'time-limit';
+      readonly sessions: number;
+      readonly tokens: number;
+      readonly revocations: number;
+      readonly watermarks: number;
+    };
+
+/** When the tokens a key signed stop mattering. */
+export interface KeyUsage {
+  readonly keyId: string;
+  /** Unexpired tracked tokens signed with it. */
+  readonly activeTokens: number;
+  /** When the last of them expires (null: none left). */
+  readonly lastExpiresAt: Date | null;
+}
 
 /**
- * Persistence contract of the library. Every method either does what it says
- * or throws (`TokenStoreUnavailableError` when the backend fails); none may
- * answer "not revoked" when it does not know.
+ * Persistence contract of the library. Every method either does what it
+ * says or throws: `TokenStoreUnavailableError` when the database cannot be
+ * reached, `TokenStoreError` for anything else. None may answer "not
+ * revoked" when it does not know. Every revocation must reach other
+ * instances' revocation replicas (the Prisma store announces it on the
+ * NOTIFY channel in the same transaction).
  */
 export interface TokenStore {
   /**
-   * Records the tokens of a new session, which `build` signs. When `limit.maxSessions` > 0 the
+   * Checks that the database has what the store needs (tables, columns,
+   * functions) and throws `TokenTrackingConfigurationError` naming what is
+   * missing. Called once at startup.
+   */
+  verifySchema?(): Promise<void>;
+
+  /**
+   * Records a new session and its tokens. When `limit.maxSessions` > 0, the
    * count of the user's active sessions and the insert are one atomic step,
    * serialised per user across every process sharing the store. At the cap,
-   * `reject` records nothing and throws `MaxSessionsExceededError`;
-   * `evict-oldest` revokes the oldest sessions in the same step.
+   * `reject` records nothing; `evict-oldest` revokes the sessions recorded
+   * first in the same step.
    */
-  recordNewSession<T>(userId: string, build: () => NewSession<T>, limit: SessionLimit): Promise<RecordedSession<T>>;
+  startSession(session: NewSession, limit: SessionLimit): Promise<StartSessionOutcome>;
 
-  /** Active sessions of the user. */
-  countActiveSessions(userId: string, now: Date): Promise<number>;
+  countActiveSessions(userId: string, criteria: ActiveSessionCriteria): Promise<number>;
 
-  /** The same sessions, oldest first; all of them unless a page is asked for. */
-  listActiveSessions(userId: string, now: Date, page?: PageRequest): Promise<TrackedSession[]>;
+  /** The user's active sessions, oldest first; all of them unless a page is asked for. */
+  listActiveSessions(userId: string, criteria: ActiveSessionCriteria, page?: PageRequest): Promise<StoredSession[]>;
 
-  /** Unexpired, unrevoked, unrotated tokens of the user, oldest first. */
-  listActiveTokens(userId: string, now: Date): Promise<TrackedToken[]>;
+  /** Unexpired, unrotated tokens of the user's active sessions, oldest first. */
+  listActiveTokens(userId: string, criteria: ActiveSessionCriteria): Promise<TrackedToken[]>;
 
-  /** True when the token was revoked alone, with its session, or by its user's revoke-all. */
+  /** True when the token's session, the token itself, or every token of its user up to its `iat` was revoked. */
   isRevoked(token: TokenIdentity): Promise<boolean>;
 
-  /** Revokes the token's whole session when it is tracked; deny-lists it alone when not. */
-  revoke(request: RevocationRequest): Promise<RevocationOutcome>;
+  /** Revokes the session that has this id, or a token with this jti. */
+  revokeSession(request: SessionRevocation): Promise<SessionRevocationOutcome>;
+
+  /** Deny-lists a token that was never tracked. 'already-revoked' when an entry or the watermark covers it. */
+  denyToken(denial: TokenDenial): Promise<'denied' | 'already-revoked'>;
 
   /**
    * Revokes every token of the user issued at or before `at`, tracked or
-   * not, and returns the sessions that were active.
+   * not, and every session with a live token, and returns those sessions.
    */
   revokeAllForUser(userId: string, at: Date, reason: string): Promise<RevokedSessions>;
 
-  /** Revokes every active session of the user but `keepSessionId`. */
+  /** Revokes every live session of the user but `keepSessionId`. */
   revokeOtherSessions(userId: string, keepSessionId: string, at: Date, reason: string): Promise<RevokedSessions>;
 
   /**
    * Exchanges a refresh token for the next pair of its session, atomically:
-   * the old one is marked rotated and the new ones recorded, or nothing
-   * changes. A refresh token rotated longer than `graceMs` ago is reuse: the
-   * whole session is revoked (and that revocation is kept).
+   * the old one is marked rotated and the new pair recorded, or nothing
+   * changes. See `RotationOutcome` for the other answers.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>;
 
-  /** Records when tokens were last used (never moves a time backwards). */
-  recordLastUsed(uses: ReadonlyArray<{ readonly jti: string; readonly at: Date }>): Promise<void>;
+  /**
+   * Records sessions' last use (never moves a time backwards). Must never
+   * wait for a lock a revocation holds: a use that cannot be recorded at
+   * once is dropped rather than delaying or failing a revocation.
+   */
+  recordActivity(uses: ReadonlyArray<{ readonly sessionId: string; readonly at: Date }>): Promise<void>;
+
+  /** Revokes up to `batchSize` live sessions last active at or before `idleCutoff`. */
+  revokeIdleSessions(idleCutoff: Date, now: Date, batchSize: number): Promise<IdleSessionsRevoked>;
 
   /**
    * Deletes expired rows in bounded batches. At most one purge runs at a
    * time across all processes; a purge that finds another running is skipped.
    */
   purgeExpired(request: PurgeRequest): Promise<PurgeOutcome>;
+
+  /** Per signing key, the tracked tokens still unexpired at `now`. */
+  keyUsage(now: Date): Promise<KeyUsage[]>;
 }
 
 /** Injection token of the `TokenStore` in use (one name for type and token). */
-export const TokenStore = Symbol('TokenStore');
+export const TokenStore = Symbol.for('nestjs-token-tracking:TokenStore');

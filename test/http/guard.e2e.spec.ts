@@ -1,6 +1,5 @@
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { JwsCodec } from '../../src/jws/jws-codec.js';
-import { createAsymmetricKeys, createHmacKeys } from '../../src/jws/signing-keys.js';
+import { TestSigner } from '../support/test-signer.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { startExampleApp, useExampleApp } from '../support/http-app.js';
 
@@ -8,7 +7,7 @@ const SECRET = randomBytes(32);
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('TrackedJwtGuard over HTTP', () => {
-  const codec = new JwsCodec(createHmacKeys('HS256', SECRET));
+  const codec = new TestSigner('HS256', SECRET);
   const claims = (overrides: Record<string, unknown> = {}) => {
     const now = Date.now() / 1000;
     return {
@@ -39,13 +38,13 @@ describe('TrackedJwtGuard over HTTP', () => {
   it.each<[string, () => string, string]>([
     ['expired', () => codec.sign(claims({ exp: Math.floor(Date.now() / 1000) - 1 })), 'TOKEN_EXPIRED'],
     ['not yet valid', () => codec.sign(claims({ nbf: Math.floor(Date.now() / 1000) + 3600 })), 'TOKEN_NOT_YET_VALID'],
-    ['signed with another key', () => new JwsCodec(createHmacKeys('HS256', randomBytes(32))).sign(claims()), 'INVALID_SIGNATURE'],
+    ['signed with another key', () => new TestSigner('HS256', randomBytes(32)).sign(claims()), 'INVALID_SIGNATURE'],
     ['tampered', () => {
       const [header, , signature] = codec.sign(claims()).split('.');
       return `${header}.${base64url(claims({ sub: 'user-admin' }))}.${signature}`;
     }, 'INVALID_SIGNATURE'],
     ['alg none', () => `${base64url({ alg: 'none' })}.${base64url(claims())}.`, 'ALGORITHM_NOT_ALLOWED'],
-    ['another algorithm', () => new JwsCodec(createAsymmetricKeys('RS256', otherRsa)).sign(claims()), 'ALGORITHM_NOT_ALLOWED'],
+    ['another algorithm', () => new TestSigner('RS256', otherRsa).sign(claims()), 'ALGORITHM_NOT_ALLOWED'],
     ['from another issuer', () => codec.sign(claims({ iss: 'another-app' })), 'ISSUER_INVALID'],
     ['for another audience', () => codec.sign(claims({ aud: ['another-api'] })), 'AUDIENCE_INVALID'],
     ['missing its jti', () => codec.sign(claims({ jti: undefined })), 'INVALID_CLAIMS'],
@@ -80,7 +79,7 @@ describe('TrackedJwtGuard when the database is unreachable', () => {
     const running = await startExampleApp({ prisma, tokenTracking: { signing: { secret: SECRET } } });
     try {
       const now = Date.now() / 1000;
-      const token = new JwsCodec(createHmacKeys('HS256', SECRET)).sign({
+      const token = new TestSigner('HS256', SECRET).sign({
         iss: 'example-app', aud: ['example-app-clients'], sub: 'u', iat: now, exp: Math.floor(now) + 60, jti: 'j'.repeat(43),
       });
       const guarded = await running.request('GET', '/profile', { token });

@@ -7,7 +7,7 @@ describe('session routes over HTTP', () => {
 
   afterEach(async () => {
     // Each test starts with no active sessions.
-    await fixture.db.query('UPDATE issued_tokens SET revoked_at = now() WHERE revoked_at IS NULL');
+    await fixture.db.query('UPDATE token_sessions SET revoked_at = now() WHERE revoked_at IS NULL');
   });
 
   it('logs in up to the cap, then answers 409 MAX_SESSIONS_EXCEEDED', async () => {
@@ -54,7 +54,7 @@ describe('session routes over HTTP', () => {
     expect((await fixture.running.request('GET', '/profile', { token: doomed })).status).toBe(401);
     expect(await fixture.running.request('DELETE', `/auth/sessions/${doomedSession}`, { token: current })).toMatchObject({
       status: 409,
-      body: { code: 'TOKEN_REVOKED' },
+      body: { code: 'ALREADY_REVOKED' },
     });
   });
 

@@ -1,0 +1,86 @@
+import { createPublicKey, KeyObject, webcrypto } from 'node:crypto';
+import { AlgorithmNotAllowedError } from '../errors/algorithm-not-allowed.error.js';
+import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
+import { KeysUnavailableError } from '../errors/keys-unavailable.error.js';
+import { UnknownKeyError } from '../errors/unknown-key.error.js';
+import { JwsHeader } from '../jws/jws-codec.js';
+import { AsymmetricAlgorithm, isSigningAlgorithm } from '../jws/signing-algorithm.js';
+import { assertKeyFitsAlgorithm, JwsKey } from '../jws/signing-keys.js';
+import type { RemoteKeySetOptions } from '../options/token-tracking-options.interface.js';
+import { loadOptionalPeer } from '../runtime/optional-peer.js';
+import { RemoteKeySource } from './key-set.js';
+
+type JwksResolver = (header: { alg: string; kid?: string }) => Promise<webcrypto.CryptoKey | KeyObject>;
+
+interface Jose {
+  createRemoteJWKSet(url: URL, options?: { cacheMaxAge?: number; cooldownDuration?: number; timeoutDuration?: number }): JwksResolver;
+}
+
+/**
+ * The public keys another service publishes as a JWKS, fetched and cached by
+ * `jose` (an optional peer dependency; fetching a remote key set well —
+ * caching, cooldown on unknown `kid`s, timeouts — is its job). Only the
+ * configured algorithms are accepted, and a key is used only with the
+ * algorithm its own JWK and the token agree on.
+ */
+export class RemoteKeySet implements RemoteKeySource {
+  private readonly algorithms: ReadonlySet<string>;
+  private readonly url: URL;
+  private resolver: Promise<JwksResolver> | undefined;
+
+  constructor(private readonly options: RemoteKeySetOptions) {
+    try {
+      this.url = new URL(options.jwksUrl);
+    } catch {
+      throw new TokenTrackingConfigurationError(`signing.jwksUrl must be an absolute URL (got ${JSON.stringify(options.jwksUrl)})`);
+    }
+    const algorithms = Array.isArray(options.algorithms) ? options.algorithms : [];
+    if (algorithms.length === 0 || !algorithms.every((algorithm) => isSigningAlgorithm(algorithm) && !algorithm.startsWith('HS'))) {
+      throw new TokenTrackingConfigurationError('signing.algorithms must list the asymmetric algorithms accepted from signing.jwksUrl');
+    }
+    this.algorithms = new Set(algorithms);
+  }
+
+  async keyFor(header: JwsHeader): Promise<JwsKey> {
+    if (!this.algorithms.has(header.alg)) throw new AlgorithmNotAllowedError();
+    const algorithm = header.alg as AsymmetricAlgorithm;
+    const kid = typeof header.kid === 'string' ? header.kid : undefined;
+    let found: webcrypto.CryptoKey | KeyObject;
+    try {
+      found = await (await this.resolve())({ alg: algorithm, ...(kid === undefined ? {} : { kid }) });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw new UnknownKeyError();
+      if (error instanceof TokenTrackingConfigurationError) throw error;
+      throw new KeysUnavailableError({ cause: error });
+    }
+    const key = found instanceof KeyObject ? found : KeyObject.from(found);
+    const publicKey = key.type === 'public' ? key : createPublicKey(key);
+    try {
+      assertKeyFitsAlgorithm(kid ?? '(none)', algorithm, publicKey);
+    } catch {
+      // A published key unfit for the token's algorithm (a short RSA key, another curve) is no key for it.
+      throw new UnknownKeyError();
+    }
+    return { kid: kid ?? '', algorithm, key: publicKey };
+  }
+
+  /** Loads `jose` at startup, so that a missing package stops the application there rather than at the first request. */
+  async warmUp(): Promise<void> {
+    await this.resolve();
+  }
+
+  private resolve(): Promise<JwksResolver> {
+    this.resolver ??= loadOptionalPeer<Jose>('jose').then((jose) => {
+      if (!jose) {
+        throw new TokenTrackingConfigurationError('signing.jwksUrl needs the `jose` package: npm install jose');
+      }
+      return jose.createRemoteJWKSet(this.url, {
+        cacheMaxAge: (this.options.cacheMaxAgeSeconds ?? 600) * 1000,
+        cooldownDuration: 30_000,
+        timeoutDuration: 5_000,
+      });
+    });
+    return this.resolver;
+  }
+}

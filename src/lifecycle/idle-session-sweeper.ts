@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { TokenEventPublisher } from '../events/token-event-publisher.js';
+import { TokensRevokedEvent, TokenTrackingEvents } from '../events/token-tracking.events.js';
+import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { RevocationChecker } from '../revocation/revocation-checker.js';
+import { describeCause } from '../store/store-failure.js';
+import { TokenStore } from '../store/token-store.interface.js';
+
+const BATCH_SIZE = 1_000;
+
+/** How often idle sessions are looked for: a tenth of the timeout, between 5 s and 60 s. */
+export function idleSweepIntervalMs(idleTimeoutSeconds: number): number {
+  return Math.min(60_000, Math.max(5_000, idleTimeoutSeconds * 100));
+}
+
+/**
+ * With `sessionIdleTimeout`, revokes sessions that saw no login, refresh or
+ * recorded request for longer than the timeout, so that their access tokens
+ * are refused like any revoked token (a refresh of an idle session is
+ * refused at once, without waiting for this). Every instance sweeps; the
+ * revocation skips rows another sweep holds, so none is revoked twice.
+ */
+@Injectable()
+export class IdleSessionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('TokenTracking');
+  private interval: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
+    @Inject(TokenStore) private readonly store: TokenStore,
+    @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
+    @Inject(TokenEventPublisher) private readonly events: TokenEventPublisher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const idle = this.options.sessionIdleTimeoutSeconds;
+    if (idle === null) return;
+    this.interval = setInterval(() => void this.sweep(), idleSweepIntervalMs(idle));
+    this.interval.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.interval);
+    await this.running;
+  }
+
+  /** One sweep; never rejects. Returns how many sessions it ended. */
+  sweep(): Promise<void> {
+    this.running ??= this.revokeIdle()
+      .catch((error: unknown) => this.logger.error(`idle-session sweep failed, retrying at the next one: ${describeCause(error)}`))
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  private async revokeIdle(): Promise<void> {
+    const idle = this.options.sessionIdleTimeoutSeconds;
+    if (idle === null) return;
+    for (;;) {
+      const nowMs = this.options.clock();
+      const { sessions } = await this.store.revokeIdleSessions(new Date(nowMs - idle * 1000), new Date(nowMs), BATCH_SIZE);
+      this.revocations.sessionsRevoked(sessions.map((session) => session.sessionId));
+      const byUser = new Map<string, string[]>();
+      for (const { userId, sessionId } of sessions) byUser.set(userId, [...(byUser.get(userId) ?? []), sessionId]);
+      for (const [userId, sessionIds] of byUser) {
+        this.events.publish(TokenTrackingEvents.REVOKED, new TokensRevokedEvent(userId, 'session', sessionIds, 'idle-timeout', null, new Date(nowMs)));
+      }
+      if (sessions.length < BATCH_SIZE) return;
+    }
+  }
+}

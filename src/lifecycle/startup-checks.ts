@@ -1,0 +1,39 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
+import { describeRoutesForOpenApi } from '../http/openapi.js';
+import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { TokenStore } from '../store/token-store.interface.js';
+
+/**
+ * What is checked while the module starts, so that mistakes stop the
+ * application at deploy time rather than failing the first login:
+ * - the database has the library's tables, columns and functions. A
+ *   database lacking some refuses the start, naming the migration folders
+ *   to apply: every login and every guarded request would fail otherwise.
+ *   An unreachable database does not stop the start (requests get 503
+ *   until it is back, and the check is logged as skipped).
+ * - a remote key set can be loaded (`jose` installed).
+ * - OpenAPI descriptions of the routes, when `@nestjs/swagger` is installed.
+ */
+@Injectable()
+export class StartupChecks implements OnModuleInit {
+  private readonly logger = new Logger('TokenTracking');
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
+    @Inject(TokenStore) private readonly store: TokenStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await describeRoutesForOpenApi();
+    await this.options.keys.warmUp();
+    try {
+      await this.store.verifySchema?.();
+    } catch (error) {
+      if (!(error instanceof TokenStoreUnavailableError)) throw error;
+      const cause = error.cause instanceof Error ? error.cause.message.trim().split('\n').at(-1) : 'unreachable';
+      this.logger.warn(`could not check the database schema at startup (${cause}); requests answer 503 until the database is reachable`);
+    }
+  }
+}

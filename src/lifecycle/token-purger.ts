@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { TokenEventPublisher } from '../events/token-event-publisher.js';
+import { TokensPurgedEvent, TokenTrackingEvents } from '../events/token-tracking.events.js';
+import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { DEFAULT_PURGE, ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { PurgeOutcome, TokenStore } from '../store/token-store.interface.js';
+
+/**
+ * Deletes what can no longer matter: sessions and tokens whose last token
+ * expired (after `purge.retentionSeconds`), deny-list entries whose tokens
+ * can no longer be accepted, revoke-all watermarks older than any token they
+ * cover. In bounded batches; one process at a time.
+ */
+@Injectable()
+export class TokenPurger {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
+    @Inject(TokenStore) private readonly store: TokenStore,
+    @Inject(TokenEventPublisher) private readonly events: TokenEventPublisher,
+  ) {}
+
+  async purgeExpired(): Promise<PurgeOutcome> {
+    // An explicit call works with the default settings when the schedule is off.
+    const purge = this.options.purge ?? DEFAULT_PURGE;
+    const startedAt = Date.now();
+    const nowMs = this.options.clock();
+    const acceptedFor = this.options.clockToleranceSeconds * 1000;
+    const longestLifetime = Math.max(this.options.expiresInSeconds, this.options.refreshExpiresInSeconds) * 1000;
+    const outcome = await this.store.purgeExpired({
+      // Never before a token could still be accepted, whatever the retention.
+      tokensExpiredBy: new Date(nowMs - Math.max(purge.retentionSeconds * 1000, acceptedFor)),
+      // A revoked token stays refused for as long as the verifier would still accept it.
+      revocationsExpiredBy: new Date(nowMs - acceptedFor),
+      watermarksSetBy: new Date(nowMs - longestLifetime - acceptedFor),
+      batchSize: purge.batchSize,
+      maxDurationMs: purge.maxDurationSeconds * 1000,
+    });
+    if (outcome.status !== 'skipped') {
+      this.events.publish(TokenTrackingEvents.PURGED, new TokensPurgedEvent(
+        outcome.sessions, outcome.tokens, outcome.revocations, outcome.watermarks, outcome.status === 'done', Date.now() - startedAt,
+      ));
+    }
+    return outcome;
+  }
+}

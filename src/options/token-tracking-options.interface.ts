@@ -1,0 +1,203 @@
+import type { AsymmetricAlgorithm, HmacAlgorithm, SigningAlgorithm } from '../jws/signing-algorithm.js';
+import type { KeyInput } from '../jws/signing-keys.js';
+import type { VerifiedToken } from '../jwt/token-claims.js';
+import type { TokenTrackingPrismaClient } from '../store/prisma-client.interface.js';
+import type { SessionLimitPolicy, TokenStore } from '../store/token-store.interface.js';
+import type { JwtFromRequest } from './jwt-from-request.js';
+
+/** Sign with a shared secret (HMAC). */
+export interface HmacSigningOptions {
+  /** Default `HS256`. */
+  algorithm?: HmacAlgorithm;
+  /**
+   * The shared secret: at least as many bytes as the hash (32 for HS256, 48
+   * for HS384, 64 for HS512). Shorter secrets are refused at startup.
+   */
+  secret: KeyInput;
+  /** The `kid` written to every token. Default `"default"`. */
+  keyId?: string;
+}
+
+/** Sign with a private key; verify with its public key. */
+export interface AsymmetricSigningOptions {
+  /** RS256/384/512 (RSA of 2048 bits or more), ES256/384/512 (P-256/384/521), EdDSA (Ed25519/Ed448). */
+  algorithm: AsymmetricAlgorithm;
+  /** PEM text, DER bytes or a KeyObject. */
+  privateKey: KeyInput;
+  /** Derived from `privateKey` when omitted. */
+  publicKey?: KeyInput;
+  /** The `kid` written to every token. Default `"default"`. */
+  keyId?: string;
+}
+
+/** One key of a key set: its id, its algorithm (pinned: a token naming another is refused) and its material. */
+export type KeyOptions =
+  | { kid: string; algorithm: HmacAlgorithm; secret: KeyInput }
+  | { kid: string; algorithm: AsymmetricAlgorithm; privateKey: KeyInput; publicKey?: KeyInput }
+  /** Verifies only: tokens it signed keep working until they expire; nothing new is signed with it. */
+  | { kid: string; algorithm: AsymmetricAlgorithm; publicKey: KeyInput };
+
+/**
+ * Several keys, for rotation without logging anyone out: one signs, the
+ * others only verify (see docs/keys.md). A token is verified with the key
+ * its `kid` names, and only with that key's algorithm.
+ */
+export interface KeySetSigningOptions {
+  keys: KeyOptions[];
+  /**
+   * The `kid` of the key that signs new tokens. Default: the first key that
+   * can sign (has a secret or a private key). With no key able to sign, the
+   * instance verifies only.
+   */
+  signWith?: string;
+}
+
+/**
+ * Verify only, with the public keys another service publishes as a JWKS
+ * (RFC 7517). Needs the optional peer dependency `jose`. Such an instance
+ * cannot issue tokens; it checks revocations in the same database.
+ */
+export interface RemoteKeySetOptions {
+  jwksUrl: string;
+  /** Algorithms accepted from that key set (a key's own `alg` must also match). */
+  algorithms: AsymmetricAlgorithm[];
+  /** Seconds a fetched key set is used before it is fetched again. Default 600. */
+  cacheMaxAgeSeconds?: number;
+}
+
+export type TokenSigningOptions = HmacSigningOptions | AsymmetricSigningOptions | KeySetSigningOptions | RemoteKeySetOptions;
+
+/**
+ * Turns a verified token into the application's user for `request.user`
+ * (like `PassportStrategy.validate`); return null or undefined to refuse the
+ * request (401 USER_REJECTED). The verified token stays available through
+ * `@CurrentSession()`.
+ */
+export type ResolveUser<TUser = unknown> = (session: VerifiedToken, request: unknown) => TUser | null | undefined | Promise<TUser | null | undefined>;
+
+export interface TokenTrackingModuleOptions {
+  /**
+   * The application's Prisma client, whose schema contains this library's
+   * models (prisma/schema/token-tracking.prisma). Required unless `store` is given.
+   */
+  prisma?: TokenTrackingPrismaClient;
+  /** A custom `TokenStore`; replaces the Prisma one. It must honour the whole contract. */
+  store?: TokenStore;
+  /** How tokens are signed and verified. Each key's algorithm is the only one accepted for it. */
+  signing: TokenSigningOptions;
+  /** `iss` of every token; verification requires it. */
+  issuer: string;
+  /**
+   * `aud` of every token (issued as an array); verification requires the
+   * token to name at least one of these.
+   */
+  audience: string | string[];
+  /** Lifetime of an access token in seconds. Default 86400 (one day). */
+  expiresIn?: number;
+  /**
+   * Record every issued token so sessions can be counted, listed and capped.
+   * Default `true`. When off, revocation (one token or all of a user's)
+   * still works; counting, listing and the cap do not.
+   */
+  trackUserTokens?: boolean;
+  /** Most active sessions per user; 0 (the default) means unlimited. Requires tracking. */
+  maxUserSessions?: number;
+  /**
+   * At the cap: `reject` the new login (default), or `evict-oldest`: revoke
+   * the session recorded first, in the same atomic step that records the new
+   * one. Each issuing call may override it (`{ sessionLimitPolicy }`).
+   */
+  sessionLimitPolicy?: SessionLimitPolicy;
+  /** Lifetime of a refresh token in seconds (`generateTokenPair`). Default 2592000 (30 days). */
+  refreshExpiresIn?: number;
+  /**
+   * Seconds after a refresh during which the exchanged refresh token may be
+   * presented again and gets the same new pair back (parallel requests from
+   * one client). Later reuse revokes the session. Default 10.
+   */
+  refreshGraceSeconds?: number;
+  /**
+   * Absolute session lifetime in seconds: no token of a session, access or
+   * refresh, is valid after the session's start plus this, however often it
+   * is refreshed. Off by default.
+   */
+  sessionMaxLifetime?: number;
+  /**
+   * Idle timeout in seconds: a session with no login, refresh or guarded
+   * request for longer than this is over. Needs tracking, and at least twice
+   * `lastUsedIntervalSeconds` (use is recorded at most once per interval).
+   * Off by default. See docs/sessions.md for how precisely it is enforced.
+   */
+  sessionIdleTimeout?: number;
+  /**
+   * The guard records a session's last use at most once per this many
+   * seconds, off the request path. 0 turns it off. Default 60.
+   */
+  lastUsedIntervalSeconds?: number;
+  /** The scheduled purge of expired rows; `false` turns it off. */
+  purge?: PurgeOptions | false;
+  /**
+   * Keep every revocation in memory, kept current across instances through
+   * PostgreSQL LISTEN/NOTIFY, so that checking a token costs no query. Off
+   * unless given (it needs a connection of its own, which Prisma cannot
+   * provide). See docs/revocation-replica.md.
+   */
+  revocationReplica?: RevocationReplicaOptions | false;
+  /**
+   * When the revocation check cannot reach the database: `reject` (default)
+   * refuses the request (503 in the guard); `accept-signed` lets a validly
+   * signed, unexpired token through without the check — availability over
+   * revocation, logged every 30 s while it lasts. Only an outage (not a
+   * query error) opens this path.
+   */
+  whenStoreUnavailable?: 'reject' | 'accept-signed';
+  /** Longest token accepted, in characters. Default 8192. */
+  maxTokenSize?: number;
+  /** Seconds of clock skew tolerated when checking `exp`, `nbf` and `iat`. Default 0. */
+  clockToleranceSeconds?: number;
+  /**
+   * Where `TrackedJwtGuard` finds the token: any passport-jwt extractor.
+   * Default `ExtractJwt.fromAuthHeaderAsBearerToken()`.
+   */
+  jwtFromRequest?: JwtFromRequest;
+  /** The application's user for `request.user`; by default the verified token itself. */
+  resolveUser?: ResolveUser;
+  /** Milliseconds since the epoch; replace only in tests. Default `Date.now`. */
+  clock?: () => number;
+}
+
+export interface PurgeOptions {
+  /** Seconds between runs. Default 3600. */
+  intervalSeconds?: number;
+  /** Rows deleted per statement. Default 5000. */
+  batchSize?: number;
+  /**
+   * Seconds an ended session's rows are kept after its last token expired,
+   * for audit. Default 0. (Deny-list entries always live exactly as long as
+   * a token they cover could still be accepted.)
+   */
+  retentionSeconds?: number;
+  /** A run stops starting batches after this many seconds; the next continues. Default 300. */
+  maxDurationSeconds?: number;
+}
+
+export interface RevocationReplicaOptions {
+  /** The same database as the Prisma client, for one LISTEN connection (`pg` must be installed). */
+  connectionString: string;
+  /**
+   * Most revocations held in memory (32 bytes each at most). Past it the
+   * instance stays correct but asks the database for every token the
+   * replica does not hold, and logs it. Default 2000000 (64 MiB).
+   */
+  maxEntries?: number;
+  /** Seconds between liveness checks of the LISTEN connection (also their timeout). Default 2. */
+  heartbeatSeconds?: number;
+  /**
+   * While the replica is not in sync (starting, reconnecting, over its
+   * bound): `query-database` (default) checks each token in the database;
+   * `reject` refuses requests with 503 until it is back in sync.
+   */
+  whenUnsynced?: 'query-database' | 'reject';
+}
+
+export type { KeyInput, SigningAlgorithm };

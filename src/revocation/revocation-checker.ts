@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
+import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { loadOptionalPeer } from '../runtime/optional-peer.js';
+import { TokenIdentity, TokenStore } from '../store/token-store.interface.js';
+import { FeedClient, RevocationFeed } from './revocation-feed.js';
+import { RevocationReplica } from './revocation-replica.js';
+
+/** `application_name` of the replica's connection, to find it in pg_stat_activity. */
+export const REPLICA_APPLICATION_NAME = 'token-tracking-replica';
+
+/** How often, at most, the accept-signed policy logs that it is in use. */
+const DEGRADED_LOG_INTERVAL_MS = 30_000;
+
+/** The replica's state, for health checks and metrics. */
+export interface ReplicaStatus {
+  readonly enabled: boolean;
+  /** Answering every check from memory. */
+  readonly synced: boolean;
+  /** Over `maxEntries`: answering from memory only for what it holds. */
+  readonly overflowed: boolean;
+  readonly connected: boolean;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly lastSyncedAt: Date | null;
+}
+
+/**
+ * The revocation check of every request. With `revocationReplica`, a token
+ * is checked against this instance's in-memory copy of the revocation state
+ * while that copy is in sync; otherwise (and for what an overflowed replica
+ * does not hold) the database is asked. This instance's own revocations are
+ * applied to its replica before the revoking call returns; other instances'
+ * arrive by NOTIFY.
+ */
+@Injectable()
+export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('TokenTracking');
+  private readonly replica: RevocationReplica | null;
+  private readonly feed: RevocationFeed | null;
+  /** How long a locally applied revocation is kept when its token's expiry is not known here. */
+  private readonly longestLifetimeMs: number;
+  private lastDegradedLog = 0;
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
+    @Inject(TokenStore) private readonly store: TokenStore,
+  ) {
+    const toleranceMs = options.clockToleranceSeconds * 1000;
+    this.longestLifetimeMs = Math.max(options.expiresInSeconds, options.refreshExpiresInSeconds) * 1000 + toleranceMs;
+    const settings = options.revocationReplica;
+    this.replica = settings ? new RevocationReplica(settings.maxEntries, this.longestLifetimeMs, toleranceMs) : null;
+    this.feed = settings && this.replica
+      ? new RevocationFeed(this.replica, {
+          connectionString: settings.connectionString,
+          heartbeatMs: settings.heartbeatMs,
+          reconnectMinMs: 100,
+          reconnectMaxMs: 5_000,
+          toleranceMs,
+          watermarkLifetimeMs: this.longestLifetimeMs,
+          fetchSize: 50_000,
+          sweepMs: 60_000,
+          clock: options.clock,
+        }, createPgClient)
+      : null;
+  }
+
+  get status(): ReplicaStatus {
+    return {
+      enabled: this.replica !== null,
+      synced: this.replica?.synced ?? false,
+      overflowed: this.replica?.overflowed ?? false,
+      connected: this.feed?.connected ?? false,
+      entries: this.replica?.size ?? 0,
+      bytes: this.replica?.byteLength ?? 0,
+      lastSyncedAt: this.feed?.lastSyncedAt ? new Date(this.feed.lastSyncedAt) : null,
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.feed?.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.feed?.stop();
+  }
+
+  async isRevoked(token: TokenIdentity): Promise<boolean> {
+    const replica = this.replica;
+    if (replica) {
+      const verdict = replica.check(token);
+      if (verdict !== undefined) return verdict;
+      // Out of sync (not merely over its bound) and told to fail closed.
+      if (!replica.overflowed && this.options.revocationReplica?.whenUnsynced === 'reject') {
+        throw new TokenStoreUnavailableError();
+      }
+    }
+    try {
+      return await this.store.isRevoked(token);
+    } catch (error) {
+      if (error instanceof TokenStoreUnavailableError && this.options.whenStoreUnavailable === 'accept-signed') {
+        this.logDegraded(error);
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /** Sessions this instance revoked: refused here at once, before their notification comes back. */
+  sessionsRevoked(sessionIds: readonly string[]): void {
+    const until = this.options.clock() + this.longestLifetimeMs;
+    for (const sessionId of sessionIds) this.replica?.deny(sessionId, until);
+  }
+
+  /** An untracked token this instance deny-listed. */
+  tokenDenied(jti: string, expiresAt: Date): void {
+    this.replica?.deny(jti, expiresAt.getTime());
+  }
+
+  /** A revoke-all this instance made. */
+  watermarkRaised(userId: string, revokedBefore: Date): void {
+    this.replica?.raiseWatermark(userId, revokedBefore.getTime());
+  }
+
+  private logDegraded(error: TokenStoreUnavailableError): void {
+    const now = Date.now();
+    if (now - this.lastDegradedLog < DEGRADED_LOG_INTERVAL_MS) return;
+    this.lastDegradedLog = now;
+    const cause = error.cause instanceof Error ? error.cause.message : error.message;
+    this.logger.warn(`revocation checks skipped (whenStoreUnavailable: 'accept-signed'): ${cause}`);
+  }
+}
+
+interface PgModule {
+  default?: { Client: new (config: object) => FeedClient };
+  Client?: new (config: object) => FeedClient;
+}
+
+async function createPgClient(connectionString: string): Promise<FeedClient> {
+  const pg = await loadOptionalPeer<PgModule>('pg');
+  const Client = pg?.Client ?? pg?.default?.Client;
+  if (!Client) throw new Error('revocationReplica needs the `pg` package: npm install pg');
+  return new Client({ connectionString, connectionTimeoutMillis: 5_000, keepAlive: true, application_name: REPLICA_APPLICATION_NAME });
+}

@@ -1,0 +1,104 @@
+import { TokenIdentity } from '../store/token-store.interface.js';
+import { FingerprintTable } from './fingerprint-table.js';
+
+/** What the replica knows about a token: revoked, not revoked, or "ask the database". */
+export type ReplicaVerdict = boolean | undefined;
+
+/**
+ * This instance's copy of the revocation state: the unexpired deny-list
+ * (revoked session ids and untracked tokens' jtis, each with the instant
+ * its last token expires) and the users' revoke-all watermarks. Answers
+ * only while `synced` (loaded and following every change); a revoked token
+ * is refused whatever the state.
+ *
+ * Bounded by `maxEntries`. Past the bound it keeps what it has, records that
+ * it is incomplete, and answers "ask the database" for every token it does
+ * not hold, until expiries bring it back under the bound and it is reloaded.
+ */
+export class RevocationReplica {
+  private denied = new FingerprintTable();
+  private watermarks = new FingerprintTable();
+  private state: 'unsynced' | 'synced' | 'overflowed' = 'unsynced';
+
+  constructor(
+    private readonly maxEntries: number,
+    /** How long after `revokedBefore` a watermark can still matter: the longest token lifetime plus the clock tolerance. */
+    private readonly watermarkLifetimeMs: number,
+    /** How long after its expiry a token can still be accepted: the clock tolerance. */
+    private readonly toleranceMs: number,
+  ) {}
+
+  get synced(): boolean {
+    return this.state === 'synced';
+  }
+
+  get overflowed(): boolean {
+    return this.state === 'overflowed';
+  }
+
+  get size(): number {
+    return this.denied.size + this.watermarks.size;
+  }
+
+  get byteLength(): number {
+    return this.denied.byteLength + this.watermarks.byteLength;
+  }
+
+  check(token: TokenIdentity): ReplicaVerdict {
+    if (this.state === 'unsynced') return undefined;
+    if (this.denied.has(token.jti) || (token.sessionId !== token.jti && this.denied.has(token.sessionId))) return true;
+    const watermark = this.watermarks.get(token.userId);
+    if (watermark !== undefined && watermark >= token.issuedAt.getTime()) return true;
+    return this.state === 'synced' ? false : undefined;
+  }
+
+  deny(id: string, expiresAtMs: number): void {
+    if (this.isFull() && !this.denied.has(id)) {
+      this.state = this.state === 'unsynced' ? 'unsynced' : 'overflowed';
+      return;
+    }
+    this.denied.set(id, expiresAtMs);
+  }
+
+  raiseWatermark(userId: string, revokedBeforeMs: number): void {
+    if (this.isFull() && !this.watermarks.has(userId)) {
+      this.state = this.state === 'unsynced' ? 'unsynced' : 'overflowed';
+      return;
+    }
+    this.watermarks.set(userId, revokedBeforeMs);
+  }
+
+  /**
+   * Starts a reload: everything is dropped and nothing is answered until
+   * `completeLoad`. Changes announced while loading are applied as they come
+   * (applying an entry twice is harmless).
+   */
+  beginLoad(): void {
+    this.state = 'unsynced';
+    this.denied = new FingerprintTable();
+    this.watermarks = new FingerprintTable();
+  }
+
+  /** The snapshot and every change since it are in: answer from memory (or, over the bound, partly). */
+  completeLoad(): void {
+    this.state = this.isFull() ? 'overflowed' : 'synced';
+  }
+
+  /** Changes may have been missed: answer nothing until reloaded. */
+  desynchronize(): void {
+    this.state = 'unsynced';
+    this.denied.clear();
+    this.watermarks.clear();
+  }
+
+  /** Drops entries that can no longer matter. Returns true when an overflowed replica has room again and should be reloaded. */
+  removeExpired(nowMs: number): boolean {
+    this.denied.removeWhere((expiresAtMs) => expiresAtMs + this.toleranceMs < nowMs);
+    this.watermarks.removeWhere((revokedBeforeMs) => revokedBeforeMs + this.watermarkLifetimeMs < nowMs);
+    return this.state === 'overflowed' && this.size < this.maxEntries * 0.9;
+  }
+
+  private isFull(): boolean {
+    return this.size >= this.maxEntries;
+  }
+}
