@@ -8,7 +8,7 @@ import pg from 'pg';
 
 // Plain JavaScript (type-checked through JSDoc): jest's global setup uses it as it is.
 
-const MIGRATIONS_DIR = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
+const OWN_MIGRATIONS_DIR = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
 
 /**
  * Applies `prisma/migrations/<name>/migration.sql` in order, recording each in
@@ -17,9 +17,10 @@ const MIGRATIONS_DIR = findMigrationsDir(dirname(fileURLToPath(import.meta.url))
  * native schema engine cannot be downloaded everywhere; this needs only `pg`.
  * Returns the names of the migrations it applied.
  * @param {string} databaseUrl
+ * @param {string} [migrationsDir] Prisma's migrations folder; this repository's by default.
  * @returns {Promise<string[]>}
  */
-export async function applyMigrations(databaseUrl) {
+export async function applyMigrations(databaseUrl, migrationsDir = OWN_MIGRATIONS_DIR) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -41,9 +42,9 @@ export async function applyMigrations(databaseUrl) {
     const done = new Set(rows.map((row) => row.migration_name));
     /** @type {string[]} */
     const applied = [];
-    for (const name of await listMigrations()) {
+    for (const name of await listMigrations(migrationsDir)) {
       if (done.has(name)) continue;
-      const sql = await readFile(join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
+      const sql = await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');
       await client.query('BEGIN');
       try {
@@ -67,9 +68,12 @@ export async function applyMigrations(databaseUrl) {
   }
 }
 
-/** @returns {Promise<string[]>} */
-async function listMigrations() {
-  const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true });
+/**
+ * @param {string} migrationsDir
+ * @returns {Promise<string[]>}
+ */
+async function listMigrations(migrationsDir) {
+  const entries = await readdir(migrationsDir, { withFileTypes: true });
   return entries
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
