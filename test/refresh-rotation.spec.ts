@@ -9,7 +9,8 @@ import {
   TokenTypeMismatchError,
 } from '../src/index.js';
 import { ManualClock } from './support/manual-clock.js';
-import { startTokenTracking, useTokenTracking } from './support/token-tracking-app.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { startTokenTracking, TokenTrackingApp, useTokenTracking } from './support/token-tracking-app.js';
 
 describe('access/refresh pairs with rotation and reuse detection', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 1));
@@ -55,13 +56,13 @@ describe('access/refresh pairs with rotation and reuse detection', () => {
     );
   });
 
-  it('gives parallel requests inside the grace period a pair each, revoking nothing', async () => {
+  it('gives a refresh retried inside the grace period the same pair again, revoking nothing', async () => {
     const first = await fixture.app.tokens.generateTokenPair('grace-user');
     const winner = await fixture.app.tokens.refresh(first.refreshToken.token);
     clock.advance(10_000);
     const sibling = await fixture.app.tokens.refresh(first.refreshToken.token);
-    expect(sibling.sessionId).toBe(first.sessionId);
-    await expect(fixture.app.tokens.parseToken(winner.accessToken.token)).resolves.toBeDefined();
+    // The same pair again, not a second one: the session keeps one refresh chain.
+    expect(sibling).toEqual(winner);
     await expect(fixture.app.tokens.parseToken(sibling.accessToken.token)).resolves.toBeDefined();
     expect(fixture.app.events.filter((event) => event.name === TokenTrackingEvents.REUSE_DETECTED)).toEqual([]);
   });
@@ -132,5 +133,38 @@ describe('access/refresh pairs with rotation and reuse detection', () => {
     const recovered = await fixture.app.tokens.refresh(pair.refreshToken.token);
     expect(recovered.sessionId).toBe(pair.sessionId);
     await expect(fixture.app.tokens.parseToken(recovered.accessToken.token)).resolves.toBeDefined();
+  });
+});
+
+describe('parallel refreshes over two instances', () => {
+  let db: TestDatabase;
+  let a: TokenTrackingApp;
+  let b: TokenTrackingApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    a = await startTokenTracking(db.prisma);
+    b = await startTokenTracking(db.connectAnotherClient());
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.dispose();
+  });
+
+  it('never forks a session: every answer is the same pair, and the chain goes on from it', async () => {
+    const login = await a.tokens.generateTokenPair('two-tabs-user');
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, n) => (n % 2 ? a : b).tokens.refresh(login.refreshToken.token)));
+    const pairs = new Set(answers.map((pair) => `${pair.accessToken.jti}/${pair.refreshToken.jti}`));
+    expect(pairs.size).toBe(1);
+    const live = await db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM issued_tokens WHERE session_id = $1 AND token_use = 'refresh' AND rotated_at IS NULL`,
+      [login.sessionId],
+    );
+    expect(live[0]?.count).toBe(1);
+    const next = await b.tokens.refresh(answers[0]!.refreshToken.token);
+    await expect(a.tokens.parseToken(next.accessToken.token)).resolves.toMatchObject({ sessionId: login.sessionId });
+    expect(await a.tokens.getUserSessionCount('two-tabs-user')).toBe(1);
   });
 });
