@@ -1,4 +1,4 @@
-import { PrismaTokenStore, RevocationChecker, TokenRevokedError, TokenStore } from '../src/index.js';
+import { PrismaTokenStore, RevocationChecker, TokenRevokedError } from '../src/index.js';
 import { REVOCATION_CHANNEL } from '../src/store/revocation-announcements.js';
 import { eventually } from './support/eventually.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
