@@ -1,0 +1,106 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { KeysUnavailableError, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService, UnknownKeyError } from '../../src/index.js';
+import { createTestDatabase, TestDatabase } from '../support/test-database.js';
+import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TokenTrackingApp } from '../support/token-tracking-app.js';
+
+/** Other services verify without the signing key: the public keys as a JWKS, and verify-only instances. */
+describe('the JWKS route and verify-only instances', () => {
+  const current = generateKeyPairSync('ed25519');
+  const previous = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let db: TestDatabase;
+  let issuer: INestApplication;
+  let jwksUrl: string;
+  let tokens: TokenTrackingService;
+  let verifyOnly: TokenTrackingApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const options: TokenTrackingModuleOptions = {
+      prisma: db.prisma,
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      purge: false,
+      signing: {
+        keys: [
+          { kid: '2026-11', algorithm: 'EdDSA', privateKey: current.privateKey },
+          { kid: '2026-05', algorithm: 'ES256', publicKey: previous.publicKey },
+          { kid: 'internal', algorithm: 'HS512', secret: randomBytes(64) },
+        ],
+      },
+    };
+    @Module({ imports: [TokenTrackingModule.forRoot({ ...options, jwksRoute: { maxAgeSeconds: 120 } })] })
+    class IssuerModule {}
+    issuer = await NestFactory.create(IssuerModule, { logger: false });
+    await issuer.listen(0, '127.0.0.1');
+    jwksUrl = `${(await issuer.getUrl()).replace('[::1]', '127.0.0.1')}/.well-known/jwks.json`;
+    tokens = issuer.get(TokenTrackingService);
+    verifyOnly = await startTokenTracking(db.connectAnotherClient(), { signing: { jwksUrl, algorithms: ['EdDSA', 'ES256'] } });
+  });
+
+  afterAll(async () => {
+    await verifyOnly?.close();
+    await issuer?.close();
+    await db?.dispose();
+  });
+
+  it('publishes every public key with its kid and algorithm, never a shared secret, with cache headers', async () => {
+    const response = await fetch(jwksUrl);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/jwk-set\+json/);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=120');
+    const body = await response.json() as { keys: Array<Record<string, unknown>> };
+    expect(body.keys.map((key) => [key.kid, key.alg, key.kty, key.use])).toEqual([
+      ['2026-11', 'EdDSA', 'OKP', 'sig'],
+      ['2026-05', 'ES256', 'EC', 'sig'],
+    ]);
+    for (const key of body.keys) expect(key).not.toHaveProperty('d');
+    const again = await fetch(jwksUrl, { headers: { 'if-none-match': response.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+  });
+
+  it('issues tokens that jose verifies against the served key set', async () => {
+    const { token } = await tokens.generateToken('interop-user', { role: 'reader' });
+    const keySet = createLocalJWKSet(await (await fetch(jwksUrl)).json());
+    const { payload, protectedHeader } = await jwtVerify(token, keySet, { issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+    expect(protectedHeader).toMatchObject({ alg: 'EdDSA', kid: '2026-11' });
+    expect(payload).toMatchObject({ sub: 'interop-user', data: { role: 'reader' } });
+  });
+
+  it('lets a verify-only instance check tokens with the fetched keys, and refuse them once revoked elsewhere', async () => {
+    const { token } = await tokens.generateToken('remote-user');
+    await expect(verifyOnly.tokens.parseToken(token)).resolves.toMatchObject({ userId: 'remote-user', keyId: '2026-11' });
+    await tokens.revokeToken(token);
+    await expect(verifyOnly.tokens.parseToken(token)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
+    await expect(verifyOnly.tokens.generateToken('nobody')).rejects.toMatchObject({ code: 'ISSUING_DISABLED' });
+  });
+
+  it('refuses, on a verify-only instance, a kid the key set does not publish', async () => {
+    const stranger = generateKeyPairSync('ed25519');
+    const other = await startTokenTracking(db.connectAnotherClient(), {
+      signing: { keys: [{ kid: 'not-published', algorithm: 'EdDSA', privateKey: stranger.privateKey }] },
+    });
+    try {
+      const { token } = await other.tokens.generateToken('stranger');
+      await expect(verifyOnly.tokens.parseToken(token)).rejects.toBeInstanceOf(UnknownKeyError);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('answers 503 KEYS_UNAVAILABLE, not 401, when the key set cannot be fetched', async () => {
+    const unreachable = await startTokenTracking(db.connectAnotherClient(), {
+      signing: { jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json', algorithms: ['EdDSA'] },
+    });
+    try {
+      const { token } = await tokens.generateToken('unreachable-keys-user');
+      const error = await unreachable.tokens.parseToken(token).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(KeysUnavailableError);
+      expect((error as KeysUnavailableError).getStatus()).toBe(503);
+    } finally {
+      await unreachable.close();
+    }
+  });
+});
