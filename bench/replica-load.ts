@@ -4,11 +4,14 @@
  * after a full GC), as JSON on stdout. Run with --expose-gc.
  */
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { RevocationFeed } from '../src/revocation/revocation-feed.js';
 import { RevocationReplica } from '../src/revocation/revocation-replica.js';
 import pg from 'pg';
 
 async function main(): Promise<void> {
+  // stdout carries the result; the feed's own log line must not.
+  Logger.overrideLogger(['error']);
   const url = process.env.BENCH_DATABASE_URL!;
   const gc = (globalThis as { gc?: () => void }).gc!;
   gc();

@@ -84,4 +84,7 @@ export { TokenPurger } from './lifecycle/token-purger.js';
 export { describePurge, runPurgeCommand } from './lifecycle/purge-command.js';
 export { RevocationChecker } from './revocation/revocation-checker.js';
 export type { ReplicaStatus } from './revocation/revocation-checker.js';
+export { TokenTrackingHealthIndicator } from './observability/token-tracking-health.indicator.js';
+export type { TokenTrackingHealth } from './observability/token-tracking-health.indicator.js';
+export { METRIC as TOKEN_TRACKING_METRICS, SPAN as TOKEN_TRACKING_SPANS } from './observability/telemetry-names.js';
 export * from './errors/index.js';

@@ -12,6 +12,8 @@ import { PurgeScheduler } from './lifecycle/purge-scheduler.js';
 import { SessionActivityRecorder } from './lifecycle/session-activity-recorder.js';
 import { StartupChecks } from './lifecycle/startup-checks.js';
 import { TokenPurger } from './lifecycle/token-purger.js';
+import { TokenTrackingHealthIndicator } from './observability/token-tracking-health.indicator.js';
+import { TokenTrackingTelemetry } from './observability/token-tracking-telemetry.js';
 import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './options/resolved-options.js';
 import { TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
 import { RevocationChecker } from './revocation/revocation-checker.js';
@@ -67,6 +69,8 @@ const providers: Provider[] = [
   },
   StartupChecks,
   RevocationChecker,
+  TokenTrackingTelemetry,
+  TokenTrackingHealthIndicator,
   SessionIssuer,
   TokenRevoker,
   SessionDirectory,
@@ -90,6 +94,6 @@ const providers: Provider[] = [
  */
 @Module({
   providers,
-  exports: [TokenTrackingService, TokenStore, TokenVerifier, RevocationChecker, PurgeScheduler, TokenPurger],
+  exports: [TokenTrackingService, TokenStore, TokenVerifier, RevocationChecker, PurgeScheduler, TokenPurger, TokenTrackingHealthIndicator],
 })
 export class TokenTrackingModule extends ConfigurableModuleClass {}

@@ -7,6 +7,8 @@ import { IssueOptions, SessionIssuer } from './issuance/session-issuer.js';
 import { TokenData, VerifiedToken } from './jwt/token-claims.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { TokenPurger } from './lifecycle/token-purger.js';
+import { SPAN } from './observability/telemetry-names.js';
+import { TokenTrackingTelemetry } from './observability/token-tracking-telemetry.js';
 import { RevocationChecker } from './revocation/revocation-checker.js';
 import { RevokeOptions, TokenRevoker } from './revocation/token-revoker.js';
 import { SessionDirectory } from './sessions/session-directory.js';
@@ -28,6 +30,7 @@ export class TokenTrackingService<TData extends object = TokenData> {
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
     @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
     @Inject(TokenPurger) private readonly purger: TokenPurger,
+    @Inject(TokenTrackingTelemetry) private readonly telemetry: TokenTrackingTelemetry,
   ) {}
 
   /**
@@ -40,7 +43,8 @@ export class TokenTrackingService<TData extends object = TokenData> {
    * it, honouring `trust proxy`, and the User-Agent header) or explicit values.
    */
   generateToken(userId: string, data?: TData, context?: IssueContextSource, options?: IssueOptions): Promise<GeneratedToken> {
-    return this.issuer.generateToken(userId, data as Record<string, unknown> | undefined, context, options);
+    return this.telemetry.trace(SPAN.issue, { 'token_tracking.operation': 'token' }, () =>
+      this.issuer.generateToken(userId, data as Record<string, unknown> | undefined, context, options));
   }
 
   /**
@@ -49,7 +53,8 @@ export class TokenTrackingService<TData extends object = TokenData> {
    * once toward the cap. Requires tracking.
    */
   generateTokenPair(userId: string, data?: TData, context?: IssueContextSource, options?: IssueOptions): Promise<TokenPair> {
-    return this.issuer.generateTokenPair(userId, data as Record<string, unknown> | undefined, context, options);
+    return this.telemetry.trace(SPAN.issue, { 'token_tracking.operation': 'pair' }, () =>
+      this.issuer.generateTokenPair(userId, data as Record<string, unknown> | undefined, context, options));
   }
 
   /**
@@ -58,7 +63,7 @@ export class TokenTrackingService<TData extends object = TokenData> {
    * later, the whole session is revoked (`RefreshTokenReusedError`).
    */
   refresh(refreshToken: string, context?: IssueContextSource): Promise<TokenPair> {
-    return this.issuer.refresh(refreshToken, context);
+    return this.telemetry.trace(SPAN.refresh, {}, () => this.issuer.refresh(refreshToken, context));
   }
 
   /**
@@ -68,10 +73,15 @@ export class TokenTrackingService<TData extends object = TokenData> {
    * refresh token is refused.
    */
   async parseToken(token: string): Promise<VerifiedToken<TData>> {
-    const verified = await this.verifier.verify(token);
-    if (verified.tokenUse !== 'access') throw new TokenTypeMismatchError('access');
-    if (await this.revocations.isRevoked(verified)) throw new TokenRevokedError();
-    return verified as VerifiedToken<TData>;
+    try {
+      const verified = await this.verifier.verify(token);
+      if (verified.tokenUse !== 'access') throw new TokenTypeMismatchError('access');
+      if (await this.revocations.isRevoked(verified)) throw new TokenRevokedError();
+      return verified as VerifiedToken<TData>;
+    } catch (error) {
+      this.telemetry.rejected(error);
+      throw error;
+    }
   }
 
   /** The user's active sessions (a pair and its rotations count once). */
@@ -100,27 +110,27 @@ export class TokenTrackingService<TData extends object = TokenData> {
    * refresh token). Revoking twice throws `AlreadyRevokedError` (409).
    */
   revokeToken(tokenOrId: string, options?: RevokeOptions): Promise<void> {
-    return this.revoker.revokeToken(tokenOrId, options);
+    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'token' }, () => this.revoker.revokeToken(tokenOrId, options));
   }
 
   /** Revokes a token known only by its jti and expiry (for example one issued while tracking was off). */
   revokeTokenById(jti: string, expiresAt: Date, options?: RevokeOptions): Promise<void> {
-    return this.revoker.revokeTokenById(jti, expiresAt, options);
+    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'token' }, () => this.revoker.revokeTokenById(jti, expiresAt, options));
   }
 
   /** Revokes one of the user's own sessions (by session id or a token's jti); others' are `SessionNotFoundError`. */
   revokeUserSession(userId: string, sessionIdOrJti: string, options?: RevokeOptions): Promise<void> {
-    return this.revoker.revokeUserSession(userId, sessionIdOrJti, options);
+    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'session' }, () => this.revoker.revokeUserSession(userId, sessionIdOrJti, options));
   }
 
   /** Revokes all of the user's sessions but `currentSessionId` ("log out my other devices"); returns how many. */
   revokeOtherUserSessions(userId: string, currentSessionId: string, options?: RevokeOptions): Promise<number> {
-    return this.revoker.revokeOtherUserSessions(userId, currentSessionId, options);
+    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'other-sessions' }, () => this.revoker.revokeOtherUserSessions(userId, currentSessionId, options));
   }
 
   /** Revokes every token of the user issued up to now, tracked or not; returns how many live sessions ended. */
   revokeAllUserTokens(userId: string, options?: RevokeOptions): Promise<number> {
-    return this.revoker.revokeAllUserTokens(userId, options);
+    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'all' }, () => this.revoker.revokeAllUserTokens(userId, options));
   }
 
   /** Deletes what can no longer matter, in bounded batches; `skipped` while another process purges. */

@@ -3,6 +3,7 @@ import { INestApplication, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { TerminusModule } from '@nestjs/terminus';
 import {
   TokenTrackingExceptionFilter,
   TokenTrackingModule,
@@ -13,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { AuthController } from './auth.controller.js';
 import { DemoUsers } from './demo-users.js';
+import { HealthController } from './health.controller.js';
 import { ProfileController } from './profile.controller.js';
 
 export interface ExampleAppSettings {
@@ -34,6 +36,7 @@ export interface ExampleAppSettings {
 export async function createExampleApp(settings: ExampleAppSettings): Promise<INestApplication> {
   @Module({
     imports: [
+      TerminusModule.forRoot({ logger: false }),
       TokenTrackingModule.forRoot({
         prisma: settings.prisma,
         signing: { algorithm: 'HS256', secret: process.env.JWT_SECRET ?? randomBytes(32) },
@@ -46,7 +49,7 @@ export async function createExampleApp(settings: ExampleAppSettings): Promise<IN
         ...settings.tokenTracking,
       }),
     ],
-    controllers: [AuthController, ProfileController, ...(settings.extend?.controllers ?? [])],
+    controllers: [AuthController, ProfileController, HealthController, ...(settings.extend?.controllers ?? [])],
     providers: [
       ...(settings.extend?.providers ?? []),
       DemoUsers,

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentSession, Public, VerifiedToken } from '../../src/index.js';
+import { CurrentSession, VerifiedToken } from '../../src/index.js';
 
 @ApiTags('example')
 @Controller()
@@ -19,9 +19,4 @@ export class ProfileController {
     };
   }
 
-  @Public()
-  @Get('health')
-  health() {
-    return { status: 'ok' };
-  }
 }

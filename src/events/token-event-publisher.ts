@@ -15,10 +15,17 @@ export interface EventSink {
 export class TokenEventPublisher {
   private readonly logger = new Logger('TokenTracking');
   private sink: EventSink | null | undefined;
+  private readonly observers: Array<(event: string, payload: object) => void> = [];
 
   constructor(private readonly findSink: () => EventSink | null) {}
 
+  /** The library's own listeners (its metrics), called before the application's, whether or not it has an emitter. */
+  observe(observer: (event: string, payload: object) => void): void {
+    this.observers.push(observer);
+  }
+
   publish(event: string, payload: object): void {
+    for (const observer of this.observers) observer(event, payload);
     if (this.sink === undefined) this.sink = this.findSink();
     if (this.sink === null) return;
     try {

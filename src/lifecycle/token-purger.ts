@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TokenEventPublisher } from '../events/token-event-publisher.js';
 import { TokensPurgedEvent, TokenTrackingEvents } from '../events/token-tracking.events.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { SPAN } from '../observability/telemetry-names.js';
+import { TokenTrackingTelemetry } from '../observability/token-tracking-telemetry.js';
 import { DEFAULT_PURGE, ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { PurgeOutcome, TokenStore } from '../store/token-store.interface.js';
 
@@ -17,9 +19,14 @@ export class TokenPurger {
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
     @Inject(TokenStore) private readonly store: TokenStore,
     @Inject(TokenEventPublisher) private readonly events: TokenEventPublisher,
+    @Inject(TokenTrackingTelemetry) private readonly telemetry: TokenTrackingTelemetry,
   ) {}
 
-  async purgeExpired(): Promise<PurgeOutcome> {
+  purgeExpired(): Promise<PurgeOutcome> {
+    return this.telemetry.trace(SPAN.purge, {}, () => this.purge());
+  }
+
+  private async purge(): Promise<PurgeOutcome> {
     // An explicit call works with the default settings when the schedule is off.
     const purge = this.options.purge ?? DEFAULT_PURGE;
     const startedAt = Date.now();

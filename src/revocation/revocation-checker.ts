@@ -42,6 +42,7 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
   /** How long a locally applied revocation is kept when its token's expiry is not known here. */
   private readonly longestLifetimeMs: number;
   private lastDegradedLog = 0;
+  private checkObserver: ((durationMs: number, source: 'replica' | 'database') => void) | null = null;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
@@ -86,18 +87,29 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
     await this.feed?.stop();
   }
 
+  /** Called with the duration and source of every check (the library's metrics). */
+  onCheck(observer: (durationMs: number, source: 'replica' | 'database') => void): void {
+    this.checkObserver = observer;
+  }
+
   async isRevoked(token: TokenIdentity): Promise<boolean> {
+    const started = this.checkObserver ? performance.now() : 0;
     const replica = this.replica;
     if (replica) {
       const verdict = replica.check(token);
-      if (verdict !== undefined) return verdict;
+      if (verdict !== undefined) {
+        this.checkObserver?.(performance.now() - started, 'replica');
+        return verdict;
+      }
       // Out of sync (not merely over its bound) and told to fail closed.
       if (!replica.overflowed && this.options.revocationReplica?.whenUnsynced === 'reject') {
         throw new TokenStoreUnavailableError();
       }
     }
     try {
-      return await this.store.isRevoked(token);
+      const revoked = await this.store.isRevoked(token);
+      this.checkObserver?.(performance.now() - started, 'database');
+      return revoked;
     } catch (error) {
       if (error instanceof TokenStoreUnavailableError && this.options.whenStoreUnavailable === 'accept-signed') {
         this.logDegraded(error);

@@ -104,6 +104,10 @@ export class PrismaTokenStore implements TokenStore {
     );
   }
 
+  async ping(): Promise<void> {
+    await this.run('pinging the database', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
+  }
+
   async startSession(session: NewSession, limit: SessionLimit): Promise<StartSessionOutcome> {
     const { tokens } = session;
     const { criteria } = limit;

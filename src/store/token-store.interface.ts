@@ -177,6 +177,9 @@ export interface TokenStore {
    */
   verifySchema?(): Promise<void>;
 
+  /** Answers when the database does (health checks); throws like any method when it does not. */
+  ping?(): Promise<void>;
+
   /**
    * Records a new session and its tokens. When `limit.maxSessions` > 0, the
    * count of the user's active sessions and the insert are one atomic step,

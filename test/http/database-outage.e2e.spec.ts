@@ -52,11 +52,17 @@ describe('when the database goes down and comes back', () => {
       }, 15_000);
       const login = await running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } });
       expect(login).toMatchObject({ status: 503, body: { code: 'STORE_UNAVAILABLE' } });
-      expect(await running.request('GET', '/health')).toMatchObject({ status: 200 });
+      // Readiness says so, naming the cause, so a load balancer can route around this instance.
+      const health = await running.request('GET', '/health');
+      expect(health).toMatchObject({ status: 503, body: { status: 'error', error: { token_tracking: { status: 'down', store: { reachable: false } } } } });
 
       proxy.restore();
       await eventually(async () => expect((await running.request('GET', '/profile', { token })).status).toBe(200), 15_000);
       await eventually(async () => expect(checker.status.synced).toBe(true), 15_000);
+      expect(await running.request('GET', '/health')).toMatchObject({
+        status: 200,
+        body: { status: 'ok', info: { token_tracking: { status: 'up', store: { reachable: true }, replica: { enabled: true, synced: true } } } },
+      });
       expect((await running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } })).status).toBe(200);
     } finally {
       await running.close();

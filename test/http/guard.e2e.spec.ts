@@ -19,7 +19,7 @@ describe('TrackedJwtGuard over HTTP', () => {
   const fixture = useExampleApp({ tokenTracking: { signing: { secret: SECRET } } });
 
   it('lets public routes through and guards the rest, as a global guard', async () => {
-    expect(await fixture.running.request('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await fixture.running.request('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok', info: { token_tracking: { status: 'up' } } } });
     const missing = await fixture.running.request('GET', '/profile');
     expect(missing).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING', statusCode: 401 } });
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');

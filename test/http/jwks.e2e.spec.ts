@@ -63,7 +63,7 @@ describe('the JWKS route and verify-only instances', () => {
 
   it('issues tokens that jose verifies against the served key set', async () => {
     const { token } = await tokens.generateToken('interop-user', { role: 'reader' });
-    const keySet = createLocalJWKSet(await (await fetch(jwksUrl)).json());
+    const keySet = createLocalJWKSet(await (await fetch(jwksUrl)).json() as Parameters<typeof createLocalJWKSet>[0]);
     const { payload, protectedHeader } = await jwtVerify(token, keySet, { issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
     expect(protectedHeader).toMatchObject({ alg: 'EdDSA', kid: '2026-11' });
     expect(payload).toMatchObject({ sub: 'interop-user', data: { role: 'reader' } });

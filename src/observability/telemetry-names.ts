@@ -1,0 +1,50 @@
+/** The names under which the library reports, for dashboards and alerts to rely on. */
+export const METRIC = {
+  /** Instrumentation scope (meter and tracer name). */
+  scope: 'nestjs-token-tracking',
+  tokensIssued: 'token_tracking.tokens.issued',
+  tokensRefreshed: 'token_tracking.tokens.refreshed',
+  sessionsRevoked: 'token_tracking.sessions.revoked',
+  tokensRejected: 'token_tracking.tokens.rejected',
+  sessionsRefusedAtCap: 'token_tracking.sessions.refused_at_cap',
+  sessionsEvicted: 'token_tracking.sessions.evicted',
+  refreshReuseDetected: 'token_tracking.refresh.reuse_detected',
+  purgedRows: 'token_tracking.purge.rows',
+  revocationCheckDuration: 'token_tracking.revocation_check.duration',
+  operationDuration: 'token_tracking.operation.duration',
+  purgeDuration: 'token_tracking.purge.duration',
+  replicaEntries: 'token_tracking.replica.entries',
+  replicaMemory: 'token_tracking.replica.memory',
+  replicaSynced: 'token_tracking.replica.synced',
+  replicaConnected: 'token_tracking.replica.connected',
+} as const;
+
+export const SPAN = {
+  issue: 'token_tracking.issue',
+  refresh: 'token_tracking.refresh',
+  revoke: 'token_tracking.revoke',
+  purge: 'token_tracking.purge',
+} as const;
+
+/** The part of `@opentelemetry/api` the library uses (an optional peer: its types are not imported). */
+export interface OpenTelemetryApi {
+  metrics: {
+    getMeter(name: string): {
+      createCounter(name: string, options: { description: string; unit: string }): { add(value: number, attributes?: Record<string, string | number | boolean>): void };
+      createHistogram(name: string, options: { description: string; unit: string }): { record(value: number, attributes?: Record<string, string | number | boolean>): void };
+      createObservableGauge(name: string, options: { description: string; unit: string }): {
+        addCallback(callback: (result: { observe(value: number): void }) => void): void;
+      };
+    };
+  };
+  trace: {
+    getTracer(name: string): {
+      startActiveSpan<T>(name: string, options: { attributes: Record<string, string | number | boolean> }, work: (span: {
+        setAttribute(key: string, value: string): void;
+        setStatus(status: { code: number; message?: string }): void;
+        end(): void;
+      }) => T): T;
+    };
+  };
+  SpanStatusCode: { ERROR: number };
+}

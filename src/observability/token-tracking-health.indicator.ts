@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { PurgeScheduler } from '../lifecycle/purge-scheduler.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { RevocationChecker } from '../revocation/revocation-checker.js';
+import { describeCause } from '../store/store-failure.js';
+import { TokenStore } from '../store/token-store.interface.js';
+
+/** What the indicator reports under its key, in the shape `@nestjs/terminus` reads. */
+export interface TokenTrackingHealth {
+  status: 'up' | 'down';
+  store: { reachable: boolean; latencyMs: number | null; error?: string };
+  replica: { enabled: boolean; synced: boolean; connected: boolean; entries: number; lastSyncedAt: string | null };
+  purge: {
+    scheduled: boolean;
+    lastStartedAt: string | null;
+    lastFinishedAt: string | null;
+    /** `done`, `time-limit` (the next run continues), `skipped` (another instance purged), `failed`, or `running`. */
+    lastOutcome: string | null;
+    lastError?: string;
+  };
+}
+
+/**
+ * A health indicator for `@nestjs/terminus` (or any health endpoint): down
+ * when tokens cannot be checked — the database does not answer, or the
+ * replica is out of sync while told to refuse requests then — and up
+ * otherwise, with the replica's state and the last purge in the details.
+ * A failed purge is reported, not counted as down: restarting the instance
+ * would not help it.
+ *
+ * ```ts
+ * @Get('health') @HealthCheck()
+ * check() { return this.health.check([() => this.tokenTracking.isHealthy()]); }
+ * ```
+ */
+@Injectable()
+export class TokenTrackingHealthIndicator {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
+    @Inject(TokenStore) private readonly store: TokenStore,
+    @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
+    @Inject(PurgeScheduler) private readonly purges: PurgeScheduler,
+  ) {}
+
+  async isHealthy(key = 'token_tracking', timeoutMs = 2_000): Promise<Record<string, TokenTrackingHealth>> {
+    const store = await this.pingStore(timeoutMs);
+    const replica = this.revocations.status;
+    const refusesWhenUnsynced = this.options.revocationReplica?.whenUnsynced === 'reject';
+    const down = !store.reachable || (replica.enabled && refusesWhenUnsynced && !replica.synced && !replica.overflowed);
+    const last = this.purges.lastRun;
+    return {
+      [key]: {
+        status: down ? 'down' : 'up',
+        store,
+        replica: {
+          enabled: replica.enabled,
+          synced: replica.synced,
+          connected: replica.connected,
+          entries: replica.entries,
+          lastSyncedAt: replica.lastSyncedAt?.toISOString() ?? null,
+        },
+        purge: {
+          scheduled: this.options.purge !== null,
+          lastStartedAt: last?.startedAt.toISOString() ?? null,
+          lastFinishedAt: last?.finishedAt?.toISOString() ?? null,
+          lastOutcome: last === null ? null : last.error !== null ? 'failed' : (last.outcome?.status ?? 'running'),
+          ...(last?.error ? { lastError: last.error } : {}),
+        },
+      },
+    };
+  }
+
+  private async pingStore(timeoutMs: number): Promise<TokenTrackingHealth['store']> {
+    if (!this.store.ping) return { reachable: true, latencyMs: null };
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.store.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      return { reachable: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (error) {
+      return { reachable: false, latencyMs: null, error: describeCause(error instanceof Error && error.cause ? error.cause : error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
