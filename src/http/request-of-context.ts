@@ -7,8 +7,13 @@ export interface AuthenticatedRequest {
   [key: string | symbol]: unknown;
 }
 
-/** Per WebSocket message: the request-like object the guard verified and the handler's decorators read. */
-const requestsOfMessages = new WeakMap<object, AuthenticatedRequest>();
+/**
+ * Per WebSocket connection: the request-like object the guard verifies and
+ * the handler's decorators read. A connection's token comes from its
+ * handshake, so every message carries the same one; the guard still
+ * verifies it again for each message.
+ */
+const requestsOfSockets = new WeakMap<object, AuthenticatedRequest>();
 
 /**
  * The request behind an execution context:
@@ -16,10 +21,10 @@ const requestsOfMessages = new WeakMap<object, AuthenticatedRequest>();
  * - GraphQL: the `req` (or `request`) of the GraphQL context, as drivers
  *   put it there; for a subscription over WebSocket, its connection
  *   parameters (`authorization` or `Authorization`) as headers;
- * - WebSocket gateway: for each message, a request-like object whose headers
+ * - WebSocket gateway: a request-like object per connection whose headers
  *   are the handshake's, with `auth.token` (socket.io's way for browsers,
  *   which cannot set headers on a WebSocket) as a bearer `authorization`
- *   when the handshake has none. Each message is verified anew.
+ *   when the handshake has none.
  */
 export function requestOf(context: ExecutionContext): AuthenticatedRequest {
   switch (context.getType<string>()) {
@@ -27,11 +32,11 @@ export function requestOf(context: ExecutionContext): AuthenticatedRequest {
       return graphQlRequest(context.getArgByIndex<Record<string, unknown> | undefined>(2) ?? {});
     case 'ws':
     case 'rpc': {
-      const args = context.getArgs();
-      let request = requestsOfMessages.get(args);
+      const client = context.switchToWs().getClient<Record<string, unknown>>() ?? {};
+      let request = requestsOfSockets.get(client);
       if (!request) {
-        request = socketRequest(context.switchToWs().getClient<Record<string, unknown>>());
-        requestsOfMessages.set(args, request);
+        request = socketRequest(client);
+        requestsOfSockets.set(client, request);
       }
       return request;
     }

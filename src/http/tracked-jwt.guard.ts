@@ -4,11 +4,15 @@ import { AuthGuard } from '@nestjs/passport';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { IS_PUBLIC_ROUTE } from './public.decorator.js';
 import { AuthenticatedRequest, requestOf } from './request-of-context.js';
+import { VERIFIED_SESSION } from './session-key.js';
 import { TRACKED_JWT_STRATEGY } from './tracked-jwt.strategy.js';
 import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
-/** Marks a request already authenticated, so a route guard after a global one costs nothing. */
+/**
+ * Marks a request already authenticated, so a route guard after a global one
+ * costs nothing. Not on WebSocket connections, whose every message is verified.
+ */
 const AUTHENTICATED = Symbol.for('nestjs-token-tracking:authenticated');
 
 /**
@@ -28,9 +32,12 @@ export class TrackedJwtGuard extends AuthGuard(TRACKED_JWT_STRATEGY) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublicRoute(context)) return true;
     const request = this.getRequest(context);
-    if (request[AUTHENTICATED]) return true;
+    const once = context.getType<string>() === 'http' || context.getType<string>() === 'graphql';
+    if (once && request[AUTHENTICATED]) return true;
+    // A connection's earlier verdict must not outlive this message's.
+    if (!once) delete request[VERIFIED_SESSION];
     await super.canActivate(context);
-    request[AUTHENTICATED] = true;
+    if (once) request[AUTHENTICATED] = true;
     return true;
   }
 
