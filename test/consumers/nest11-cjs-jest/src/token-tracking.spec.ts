@@ -44,13 +44,13 @@ describe('TokenTrackingService, as AppModule wires it', () => {
 
     const verified = await tokens.parseToken(pair.accessToken.token);
     expect(verified).toMatchObject({ userId, sessionId: pair.sessionId, data: { role: 'admin' } });
+    expect(await tokens.getUserSessions(userId)).toEqual([
+      expect.objectContaining({ sessionId: pair.sessionId, clientIp: '203.0.113.7', userAgent: 'service-test' }),
+    ]);
 
     const next = await tokens.refresh(pair.refreshToken.token);
     expect(next.sessionId).toBe(pair.sessionId);
     expect(next.accessToken.token).not.toBe(pair.accessToken.token);
-
-    const sessions = await tokens.getUserSessions(userId);
-    expect(sessions).toEqual([expect.objectContaining({ sessionId: pair.sessionId, clientIp: '203.0.113.7' })]);
 
     await tokens.revokeToken(next.accessToken.token, { reason: 'logout' });
     await expect(tokens.parseToken(next.accessToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
