@@ -1,6 +1,7 @@
 export { TokenTrackingModule } from './token-tracking.module.js';
 export {
   DEFAULT_ADMIN_ROUTES_PATH,
+  DEFAULT_DASHBOARD_PATH,
   DEFAULT_JWKS_PATH,
   DEFAULT_SESSION_ROUTES_PATH,
   TOKEN_TRACKING_MODULE_OPTIONS,
@@ -32,6 +33,9 @@ export { SIGNING_ALGORITHMS } from './jws/signing-algorithm.js';
 export type { SigningAlgorithm } from './jws/signing-algorithm.js';
 export { DEFAULT_KEY_ID } from './keys/key-set.js';
 export type { JsonWebKeySet, JwksRouteOptions } from './keys/jwks.controller.js';
+export type { DashboardOptions } from './dashboard/dashboard.controller.js';
+export { describeDevice } from './dashboard/device.js';
+export type { DeviceDescription } from './dashboard/device.js';
 export { TokenStore } from './store/token-store.interface.js';
 export type {
   ActiveSessionCriteria,

@@ -6,3 +6,6 @@ export const ADMIN_ROUTES_OPTIONS = Symbol.for('nestjs-token-tracking:admin-rout
 
 /** Injection token of the JWKS route's options (internal). */
 export const JWKS_ROUTE_OPTIONS = Symbol.for('nestjs-token-tracking:jwks-route-options');
+
+/** Injection token of the dashboard's configuration (internal). */
+export const DASHBOARD_OPTIONS = Symbol.for('nestjs-token-tracking:dashboard-options');

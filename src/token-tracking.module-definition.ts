@@ -2,7 +2,9 @@ import { ConfigurableModuleBuilder, Controller, DynamicModule, Type } from '@nes
 import { AdminAccessGuard, AdminRoutesOptions } from './http/admin-access.guard.js';
 import { AdminSessionsController } from './http/admin-sessions.controller.js';
 import { SessionsController } from './http/sessions.controller.js';
-import { ADMIN_ROUTES_OPTIONS, JWKS_ROUTE_OPTIONS } from './internal.constants.js';
+import { DashboardConfig, DashboardController, DashboardOptions } from './dashboard/dashboard.controller.js';
+import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
+import { ADMIN_ROUTES_OPTIONS, DASHBOARD_OPTIONS, JWKS_ROUTE_OPTIONS } from './internal.constants.js';
 import { JwksController, JwksRouteOptions } from './keys/jwks.controller.js';
 import { TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
 
@@ -25,11 +27,18 @@ export interface TokenTrackingModuleExtras {
   adminRoutes?: boolean | AdminRoutesOptions;
   /** Publish the public keys as a JWKS (`true` for `/.well-known/jwks.json`). Default off. */
   jwksRoute?: boolean | JwksRouteOptions;
+  /**
+   * Serve the sessions dashboard page (`true` for `/sessions-dashboard`):
+   * "my devices" for every signed-in user, and the admin view for requests
+   * `adminRoutes.authorize` accepts. Needs `sessionRoutes`. Default off.
+   */
+  dashboard?: boolean | DashboardOptions;
 }
 
 export const DEFAULT_SESSION_ROUTES_PATH = 'auth/sessions';
 export const DEFAULT_ADMIN_ROUTES_PATH = 'admin/sessions';
 export const DEFAULT_JWKS_PATH = '.well-known/jwks.json';
+export const DEFAULT_DASHBOARD_PATH = 'sessions-dashboard';
 
 export const {
   ConfigurableModuleClass,
@@ -38,7 +47,7 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<TokenTrackingModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<TokenTrackingModuleExtras>({ isGlobal: false, sessionRoutes: false, adminRoutes: false, jwksRoute: false }, withExtras)
+  .setExtras<TokenTrackingModuleExtras>({ isGlobal: false, sessionRoutes: false, adminRoutes: false, jwksRoute: false, dashboard: false }, withExtras)
   .build();
 
 function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras): DynamicModule {
@@ -53,12 +62,33 @@ function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras
     controllers.push(mountedAt(AdminSessionsController, options.path ?? DEFAULT_ADMIN_ROUTES_PATH));
     providers.push({ provide: ADMIN_ROUTES_OPTIONS, useValue: options }, AdminAccessGuard);
   }
+  if (extras.dashboard) {
+    const options = extras.dashboard === true ? {} : extras.dashboard;
+    if (!extras.sessionRoutes) {
+      throw new TokenTrackingConfigurationError('dashboard needs sessionRoutes: the page shows and revokes sessions through them');
+    }
+    const sessionsPath = extras.sessionRoutes === true ? DEFAULT_SESSION_ROUTES_PATH : extras.sessionRoutes.path ?? DEFAULT_SESSION_ROUTES_PATH;
+    const adminPath = !extras.adminRoutes ? null : extras.adminRoutes === true ? DEFAULT_ADMIN_ROUTES_PATH : extras.adminRoutes.path ?? DEFAULT_ADMIN_ROUTES_PATH;
+    const dashboardPath = options.path ?? DEFAULT_DASHBOARD_PATH;
+    const config: DashboardConfig = {
+      dashboardPath: trimSlashes(dashboardPath),
+      sessionsPath: trimSlashes(sessionsPath),
+      adminPath: adminPath === null ? null : trimSlashes(adminPath),
+      tokenStorageKey: options.tokenStorageKey ?? 'token-tracking:access-token',
+    };
+    controllers.push(mountedAt(DashboardController, dashboardPath));
+    providers.push({ provide: DASHBOARD_OPTIONS, useValue: config });
+  }
   if (extras.jwksRoute) {
     const options = extras.jwksRoute === true ? {} : extras.jwksRoute;
     controllers.push(mountedAt(JwksController, options.path ?? DEFAULT_JWKS_PATH));
     providers.push({ provide: JWKS_ROUTE_OPTIONS, useValue: options });
   }
   return { ...definition, global: extras.isGlobal, controllers, providers };
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
 }
 
 /** The controller under a path chosen by the application (decorators need it at definition time). */

@@ -46,6 +46,7 @@ export async function createExampleApp(settings: ExampleAppSettings): Promise<IN
         maxUserSessions: 3,
         sessionRoutes: true,
         adminRoutes: { authorize: (session) => session.data.role === 'admin' },
+        dashboard: true,
         ...settings.tokenTracking,
       }),
     ],

@@ -54,6 +54,11 @@ function describeWith(s: Swagger): void {
   property(SessionDto, 'absoluteExpiresAt', date('When it ends whatever happens (sessionMaxLifetime)', true));
   property(SessionDto, 'clientIp', { type: String, nullable: true, example: '203.0.113.7' });
   property(SessionDto, 'userAgent', { type: String, nullable: true });
+  property(SessionDto, 'device', {
+    type: 'object',
+    description: 'The device the User-Agent names: browser, os (each null when unknown), type (desktop, mobile, tablet, tv, bot, unknown) and a readable label',
+    example: { browser: 'Firefox 131.0', os: 'Windows 10', type: 'desktop', label: 'Firefox 131.0 on Windows 10' },
+  });
   property(SessionDto, 'current', { type: Boolean, description: 'True for the session making this request (self-service listing only)' }, true);
   property(SessionListDto, 'userId', { type: String });
   property(SessionListDto, 'count', { type: Number, description: 'All active sessions of the user, whatever the page' });

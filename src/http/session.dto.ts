@@ -1,3 +1,4 @@
+import { describeDevice, DeviceDescription } from '../dashboard/device.js';
 import { TrackedSession } from '../store/tracked-session.js';
 
 /** One active session, as the session routes return it. (OpenAPI descriptions: see `openapi.ts`.) */
@@ -11,6 +12,8 @@ export class SessionDto {
   absoluteExpiresAt!: string | null;
   clientIp!: string | null;
   userAgent!: string | null;
+  /** The browser, OS and kind of device the User-Agent names. */
+  device!: DeviceDescription;
   /** True for the session making this request (self-service listing only). */
   current?: boolean;
 
@@ -25,6 +28,7 @@ export class SessionDto {
       absoluteExpiresAt: session.absoluteExpiresAt?.toISOString() ?? null,
       clientIp: session.clientIp,
       userAgent: session.userAgent,
+      device: describeDevice(session.userAgent),
       ...(currentSessionId === undefined ? {} : { current: session.sessionId === currentSessionId }),
     };
   }

@@ -1,0 +1,3 @@
+'use strict';
+const app = document.getElementById('app');
+if (app) app.textContent = 'Sessions dashboard';
