@@ -97,7 +97,7 @@ describe.each(KEY_CONFIGURATIONS)('token mutations, %s', (_name, overrides) => {
 
   // DEFECT (signature malleability): the signature segment is decoded with
   // Buffer.from(..., 'base64url'), which ignores the unused low bits of the
-  // last character, so 3 (HS256, EdDSA) or 15 (ES256) other spellings of
+  // last character, so 3 (HS256) or 15 (ES256, EdDSA) other spellings of
   // every token verify. Tokens are not unique strings: anything keyed on the
   // raw token (a cache, a rate limit, a log search) can be sidestepped.
   it.failing('accepts no other spelling of the signature than the one issued (canonical base64url)', async () => {
