@@ -47,6 +47,7 @@ export type {
   PurgeOutcome,
   PurgeRequest,
   RecordedToken,
+  RevocationStamp,
   RevokedSessions,
   RotationOutcome,
   RotationRequest,

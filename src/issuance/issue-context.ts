@@ -31,7 +31,8 @@ const MAX_IP_LENGTH = 45;
 
 /** Client IP and User-Agent of a request, as a `TokenIssueContext`. */
 export function issueContextFromRequest(request: RequestLike): TokenIssueContext {
-  const address = request.ip ?? request.socket?.remoteAddress ?? null;
+  const candidate: unknown = request.ip ?? request.socket?.remoteAddress ?? null;
+  const address = typeof candidate === 'string' ? candidate : null;
   const userAgent = request.headers['user-agent'];
   return {
     // Express reports IPv4 clients of a dual-stack server as ::ffff:a.b.c.d.

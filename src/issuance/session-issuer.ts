@@ -18,7 +18,7 @@ import {
 } from '../events/token-tracking.events.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { VerifiedToken } from '../jwt/token-claims.js';
-import { TokenContent, TokenSigner } from '../jwt/token-signer.js';
+import { TOKEN_SIZE_SLACK, TokenContent, TokenSigner } from '../jwt/token-signer.js';
 import { TokenVerifier } from '../jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
@@ -60,7 +60,7 @@ export class SessionIssuer {
     const request = this.prepare(userId, data, context, issue);
     const nowMs = this.options.clock();
     const jti = newTokenId();
-    const token = this.sign({ ...request, jti, sessionId: jti, tokenUse: 'access', issuedAtMs: nowMs, sessionStartedAtMs: nowMs }, this.options.expiresInSeconds);
+    const token = this.sign({ ...request, jti, sessionId: jti, tokenUse: 'access', issuedAtMs: nowMs, sessionStartedAtMs: nowMs }, this.options.expiresInSeconds, TOKEN_SIZE_SLACK);
     await this.record(request, jti, [recordOf(token, null)], nowMs);
     return token;
   }
@@ -71,8 +71,8 @@ export class SessionIssuer {
     const nowMs = this.options.clock();
     const sessionId = newTokenId();
     const common = { ...request, sessionId, issuedAtMs: nowMs, sessionStartedAtMs: nowMs };
-    const accessToken = this.sign({ ...common, jti: newTokenId(), tokenUse: 'access' }, this.options.expiresInSeconds);
-    const refreshToken = this.sign({ ...common, jti: newTokenId(), tokenUse: 'refresh' }, this.options.refreshExpiresInSeconds);
+    const accessToken = this.sign({ ...common, jti: newTokenId(), tokenUse: 'access' }, this.options.expiresInSeconds, TOKEN_SIZE_SLACK);
+    const refreshToken = this.sign({ ...common, jti: newTokenId(), tokenUse: 'refresh' }, this.options.refreshExpiresInSeconds, TOKEN_SIZE_SLACK);
     await this.record(request, sessionId, [recordOf(accessToken, null), recordOf(refreshToken, accessToken.jti)], nowMs);
     return { accessToken, refreshToken, sessionId };
   }
@@ -144,12 +144,12 @@ export class SessionIssuer {
     return { userId, data, where: normalizeIssueContext(context), policy };
   }
 
-  private sign(content: Omit<TokenContent, 'expiresAtSeconds'>, lifetimeSeconds: number): GeneratedToken {
-    return this.signAt(content, this.policy.expirySeconds(content.issuedAtMs, lifetimeSeconds, content.sessionStartedAtMs));
+  private sign(content: Omit<TokenContent, 'expiresAtSeconds'>, lifetimeSeconds: number, reserve = 0): GeneratedToken {
+    return this.signAt(content, this.policy.expirySeconds(content.issuedAtMs, lifetimeSeconds, content.sessionStartedAtMs), reserve);
   }
 
-  private signAt(content: Omit<TokenContent, 'expiresAtSeconds'>, expiresAtSeconds: number): GeneratedToken {
-    const { token, keyId } = this.signer.sign({ ...content, expiresAtSeconds });
+  private signAt(content: Omit<TokenContent, 'expiresAtSeconds'>, expiresAtSeconds: number, reserve = 0): GeneratedToken {
+    const { token, keyId } = this.signer.sign({ ...content, expiresAtSeconds }, reserve);
     return {
       token,
       jti: content.jti,

@@ -15,9 +15,14 @@ export function assertTokenData(data: unknown): asserts data is Record<string, u
   if (reserved.length > 0) {
     throw new InvalidArgumentError(`data may not use reserved claim names: ${reserved.join(', ')}`);
   }
+  let serialised: unknown;
   try {
-    JSON.stringify(data);
+    serialised = JSON.parse(JSON.stringify(data));
   } catch (error) {
     throw new InvalidArgumentError(`data must be JSON-serialisable (${(error as Error).message})`);
+  }
+  // What is signed is the JSON: a toJSON that turns the object into something else would sign a claim the verifier refuses.
+  if (typeof serialised !== 'object' || serialised === null || Array.isArray(serialised)) {
+    throw new InvalidArgumentError('data must serialise to a JSON object (check its toJSON)');
   }
 }

@@ -44,9 +44,11 @@ export function parseJws(token: string): ParsedJws {
 export function verifyJws(jws: ParsedJws, key: JwsKey): Record<string, unknown> {
   if (jws.header.alg !== key.algorithm) throw new AlgorithmNotAllowedError();
   if (!BASE64URL.test(jws.encodedSignature)) throw new InvalidSignatureError();
-  if (!isValidSignature(key, Buffer.from(jws.signingInput, 'ascii'), Buffer.from(jws.encodedSignature, 'base64url'))) {
-    throw new InvalidSignatureError();
-  }
+  const signature = Buffer.from(jws.encodedSignature, 'base64url');
+  // The last base64url character carries bits the decoder ignores: only the
+  // canonical spelling is the signature, so that a token has one form.
+  if (signature.toString('base64url') !== jws.encodedSignature) throw new InvalidSignatureError();
+  if (!isValidSignature(key, Buffer.from(jws.signingInput, 'ascii'), signature)) throw new InvalidSignatureError();
   return decodeJsonObject(jws.encodedPayload);
 }
 

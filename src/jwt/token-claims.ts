@@ -7,6 +7,8 @@ export const RESERVED_CLAIMS: readonly string[] = [
 
 /** `token_use` of a refresh token; access tokens carry no `token_use` (as Blueprint's). */
 export const REFRESH_TOKEN_USE = 'refresh';
+/** Accepted as meaning what no `token_use` means, for tokens of other issuers that say it. */
+export const ACCESS_TOKEN_USE = 'access';
 
 /**
  * The application data tokens carry (the `data` claim). Augment it to type

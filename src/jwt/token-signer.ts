@@ -1,9 +1,17 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import { IssuingDisabledError } from '../errors/issuing-disabled.error.js';
-import { TokenTooLargeError } from '../errors/token-too-large.error.js';
 import { signJws } from '../jws/jws-codec.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { TokenUse } from '../store/tracked-session.js';
 import { REFRESH_TOKEN_USE } from './token-claims.js';
+
+/**
+ * A session's first tokens leave this many characters under `maxTokenSize`,
+ * so that its refreshed tokens still fit: a later `iat` may need four more
+ * bytes of JSON (".123") for its milliseconds, which base64url spells in up
+ * to six characters.
+ */
+export const TOKEN_SIZE_SLACK = 6;
 
 /** Everything that differs between two tokens the library signs. */
 export interface TokenContent {
@@ -39,7 +47,11 @@ export class TokenSigner {
     return this.options.keys.signingKey !== null;
   }
 
-  sign(content: TokenContent): SignedToken {
+  /**
+   * `reserve`: characters to leave under `maxTokenSize`; a session's first
+   * tokens leave `TOKEN_SIZE_SLACK` so that its refreshed ones still fit.
+   */
+  sign(content: TokenContent, reserve = 0): SignedToken {
     const key = this.options.keys.signingKey;
     if (!key) throw new IssuingDisabledError();
     const token = signJws({
@@ -57,7 +69,12 @@ export class TokenSigner {
       auth_time: content.sessionStartedAtMs / 1000,
       ...(Object.keys(content.data).length > 0 ? { data: content.data } : {}),
     }, key);
-    if (token.length > this.options.maxTokenSize) throw new TokenTooLargeError();
+    if (token.length > this.options.maxTokenSize - reserve) {
+      throw new InvalidArgumentError(
+        `the token would be ${token.length} characters long, over maxTokenSize (${this.options.maxTokenSize})` +
+          (reserve > 0 ? ` less ${reserve} kept for later refreshes` : '') + ': put less in data, or raise maxTokenSize',
+      );
+    }
     return { token, keyId: key.kid };
   }
 }

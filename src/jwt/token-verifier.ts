@@ -11,7 +11,7 @@ import { parseJws, verifyJws } from '../jws/jws-codec.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { MAX_ID_LENGTH, MAX_NUMERIC_DATE, MAX_USER_ID_LENGTH } from '../validation/limits.js';
 import { isStorableText } from '../validation/storable-text.js';
-import { REFRESH_TOKEN_USE, VerifiedToken } from './token-claims.js';
+import { ACCESS_TOKEN_USE, REFRESH_TOKEN_USE, VerifiedToken } from './token-claims.js';
 
 /** Shortest string that can be a signed JWT; anything shorter is not worth parsing. */
 const MIN_TOKEN_LENGTH = 20;
@@ -43,7 +43,7 @@ export class TokenVerifier {
       !isNumericDate(iat) || !isNumericDate(exp) ||
       (nbf !== undefined && !isNumericDate(nbf)) ||
       (authTime !== undefined && !isNumericDate(authTime)) ||
-      (tokenUse !== undefined && tokenUse !== REFRESH_TOKEN_USE) ||
+      (tokenUse !== undefined && tokenUse !== REFRESH_TOKEN_USE && tokenUse !== ACCESS_TOKEN_USE) ||
       (data !== undefined && !isPlainObject(data))
     ) {
       throw new InvalidClaimsError();

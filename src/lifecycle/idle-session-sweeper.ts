@@ -61,7 +61,8 @@ export class IdleSessionSweeper implements OnApplicationBootstrap, BeforeApplica
     if (idle === null) return;
     for (;;) {
       const nowMs = this.options.clock();
-      const { sessions } = await this.store.revokeIdleSessions(new Date(nowMs - idle * 1000), new Date(nowMs), BATCH_SIZE);
+      const stamp = { at: new Date(nowMs), reason: 'idle-timeout', expiredBy: new Date(nowMs - this.options.clockToleranceSeconds * 1000) };
+      const { sessions } = await this.store.revokeIdleSessions(new Date(nowMs - idle * 1000), stamp, BATCH_SIZE);
       this.revocations.sessionsRevoked(sessions.map((session) => session.sessionId));
       const byUser = new Map<string, string[]>();
       for (const { userId, sessionId } of sessions) byUser.set(userId, [...(byUser.get(userId) ?? []), sessionId]);

@@ -63,6 +63,8 @@ describe('parseRevocationAnnouncement', () => {
   it.each([
     ['{"r":[["s1",1700000000000],["j2",1700000000001]]}', { kind: 'denied', entries: [['s1', 1700000000000], ['j2', 1700000000001]] }],
     ['{"r" : [["s1", 5]]}', { kind: 'denied', entries: [['s1', 5]] }],
+    ['{"r":[["j1",5,"alice"]]}', { kind: 'denied', entries: [['j1', 5, 'alice']] }],
+    ['{"r":[["j1",5,7]]}', { kind: 'unreadable' }],
     ['{"w":["alice",1700000000000]}', { kind: 'watermark', userId: 'alice', revokedBeforeMs: 1700000000000 }],
     ['not json', { kind: 'unreadable' }],
     ['{"r":[["s1"]]}', { kind: 'unreadable' }],

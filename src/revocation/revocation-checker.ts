@@ -125,9 +125,9 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
     for (const sessionId of sessionIds) this.replica?.deny(sessionId, until);
   }
 
-  /** An untracked token this instance deny-listed. */
-  tokenDenied(jti: string, expiresAt: Date): void {
-    this.replica?.deny(jti, expiresAt.getTime());
+  /** An untracked token this instance deny-listed (of that user only, when known). */
+  tokenDenied(jti: string, expiresAt: Date, userId: string | null): void {
+    this.replica?.deny(jti, expiresAt.getTime(), userId);
   }
 
   /** A revoke-all this instance made. */

@@ -126,9 +126,11 @@ export class RevocationFeed {
       try {
         const deniedSince = Math.floor(nowMs - this.options.toleranceMs);
         await client.query(`DECLARE token_tracking_denied NO SCROLL CURSOR FOR
-          SELECT id, floor(extract(epoch FROM expires_at) * 1000)::float8 FROM revoked_tokens
+          SELECT id, floor(extract(epoch FROM expires_at) * 1000)::float8, CASE WHEN kind = 'token' THEN user_id END
+            FROM revoked_tokens
            WHERE expires_at > to_timestamp(${deniedSince} / 1000.0)`);
-        await this.drain(client, 'token_tracking_denied', ([id, expiresAtMs]) => this.replica.deny(id as string, expiresAtMs as number));
+        await this.drain(client, 'token_tracking_denied', ([id, expiresAtMs, userId]) =>
+          this.replica.deny(id as string, expiresAtMs as number, userId as string | null));
         const watermarksSince = Math.floor(nowMs - this.options.watermarkLifetimeMs);
         await client.query(`DECLARE token_tracking_watermarks NO SCROLL CURSOR FOR
           SELECT user_id, floor(extract(epoch FROM revoked_before) * 1000)::float8 FROM user_token_watermarks
@@ -163,7 +165,7 @@ export class RevocationFeed {
     const announcement = parseRevocationAnnouncement(payload);
     switch (announcement.kind) {
       case 'denied':
-        for (const [id, expiresAtMs] of announcement.entries) this.replica.deny(id, expiresAtMs);
+        for (const [id, expiresAtMs, userId] of announcement.entries) this.replica.deny(id, expiresAtMs, userId);
         return;
       case 'watermark':
         this.replica.raiseWatermark(announcement.userId, announcement.revokedBeforeMs);

@@ -46,18 +46,27 @@ export class RevocationReplica {
 
   check(token: TokenIdentity): ReplicaVerdict {
     if (this.state === 'unsynced') return undefined;
-    if (this.denied.has(token.jti) || (token.sessionId !== token.jti && this.denied.has(token.sessionId))) return true;
+    if (
+      this.denied.has(token.sessionId) ||
+      (token.sessionId !== token.jti && this.denied.has(token.jti)) ||
+      this.denied.has(userScoped(token.userId, token.jti))
+    ) {
+      return true;
+    }
     const watermark = this.watermarks.get(token.userId);
-    if (watermark !== undefined && watermark >= token.issuedAt.getTime()) return true;
+    // A token issued in the very millisecond of a revoke-all is taken as issued after it.
+    if (watermark !== undefined && watermark > token.issuedAt.getTime()) return true;
     return this.state === 'synced' ? false : undefined;
   }
 
-  deny(id: string, expiresAtMs: number): void {
-    if (this.isFull() && !this.denied.has(id)) {
+  /** A revoked session id, or an untracked token's jti (of `userId`'s token only, when given). */
+  deny(id: string, expiresAtMs: number, userId?: string | null): void {
+    const key = userId ? userScoped(userId, id) : id;
+    if (this.isFull() && !this.denied.has(key)) {
       this.state = this.state === 'unsynced' ? 'unsynced' : 'overflowed';
       return;
     }
-    this.denied.set(id, expiresAtMs);
+    this.denied.set(key, expiresAtMs);
   }
 
   raiseWatermark(userId: string, revokedBeforeMs: number): void {
@@ -101,4 +110,9 @@ export class RevocationReplica {
   private isFull(): boolean {
     return this.size >= this.maxEntries;
   }
+}
+
+/** The key of a token's deny-list entry that belongs to one user (user ids never contain U+0000). */
+function userScoped(userId: string, jti: string): string {
+  return `${userId}\u0000${jti}`;
 }

@@ -8,7 +8,7 @@ import { RevocationScope, TokensRevokedEvent, TokenTrackingEvents } from '../eve
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { TokenVerifier } from '../jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
-import { SessionRevocationOutcome, TokenStore } from '../store/token-store.interface.js';
+import { RevocationStamp, SessionRevocationOutcome, TokenStore } from '../store/token-store.interface.js';
 import { actorOf, assertDate, assertId, assertUserId, reasonOf } from '../validation/argument-checks.js';
 import { RevocationChecker } from './revocation-checker.js';
 
@@ -46,18 +46,19 @@ export class TokenRevoker {
     const actor = actorOf(options);
     if (typeof tokenOrId === 'string' && tokenOrId.includes('.')) {
       const verified = await this.verifier.verify(tokenOrId);
-      const at = this.now();
-      const outcome = await this.store.revokeSession({ id: verified.sessionId, at, reason });
+      const stamp = this.stamp(reason);
+      // The token's own session, of its own user: never another one its jti might name.
+      const outcome = await this.store.revokeSession({ ...stamp, id: verified.sessionId, sessionIdOnly: true, ownerUserId: verified.userId });
       if (outcome.status !== 'not-found') {
-        this.settle(outcome, reason, actor, at);
+        this.settle(outcome, stamp, actor);
         return;
       }
-      await this.deny(verified.jti, verified.userId, verified.issuedAt, verified.expiresAt, reason, actor, at);
+      await this.deny(verified.jti, verified.userId, verified.issuedAt, verified.expiresAt, stamp, actor);
       return;
     }
     assertId(tokenOrId, 'jti or session id');
-    const at = this.now();
-    this.settle(await this.store.revokeSession({ id: tokenOrId, at, reason }), reason, actor, at);
+    const stamp = this.stamp(reason);
+    this.settle(await this.store.revokeSession({ ...stamp, id: tokenOrId }), stamp, actor);
   }
 
   /**
@@ -68,26 +69,24 @@ export class TokenRevoker {
   async revokeTokenById(jti: string, expiresAt: Date, options?: RevokeOptions): Promise<void> {
     assertId(jti, 'jti');
     assertDate(expiresAt, 'expiresAt');
-    const reason = reasonOf(options, 'revoked');
     const actor = actorOf(options);
-    const at = this.now();
-    const outcome = await this.store.revokeSession({ id: jti, at, reason });
+    const stamp = this.stamp(reasonOf(options, 'revoked'));
+    const outcome = await this.store.revokeSession({ ...stamp, id: jti });
     if (outcome.status !== 'not-found') {
-      this.settle(outcome, reason, actor, at);
+      this.settle(outcome, stamp, actor);
       return;
     }
-    if (expiresAt.getTime() <= at.getTime()) throw new TokenExpiredError();
-    await this.deny(jti, null, null, expiresAt, reason, actor, at);
+    if (expiresAt.getTime() <= stamp.expiredBy.getTime()) throw new TokenExpiredError();
+    await this.deny(jti, null, null, expiresAt, stamp, actor);
   }
 
   /** One of the user's own sessions; anything that is not theirs is `SessionNotFoundError`, whoever owns it. */
   async revokeUserSession(userId: string, sessionIdOrJti: string, options?: RevokeOptions): Promise<void> {
     assertUserId(userId);
     assertId(sessionIdOrJti, 'session id');
-    const reason = reasonOf(options, 'revoked');
     const actor = actorOf(options);
-    const at = this.now();
-    this.settle(await this.store.revokeSession({ id: sessionIdOrJti, at, reason, ownerUserId: userId }), reason, actor, at);
+    const stamp = this.stamp(reasonOf(options, 'revoked'));
+    this.settle(await this.store.revokeSession({ ...stamp, id: sessionIdOrJti, ownerUserId: userId }), stamp, actor);
   }
 
   /** Every live session of the user but `currentSessionId` ("log out my other devices"). Returns how many. */
@@ -95,41 +94,39 @@ export class TokenRevoker {
     if (!this.options.trackUserTokens) throw new TrackingDisabledError();
     assertUserId(userId);
     assertId(currentSessionId, 'session id');
-    const reason = reasonOf(options, 'revoke-others');
     const actor = actorOf(options);
-    const at = this.now();
-    const { sessionIds } = await this.store.revokeOtherSessions(userId, currentSessionId, at, reason);
+    const stamp = this.stamp(reasonOf(options, 'revoke-others'));
+    const { sessionIds } = await this.store.revokeOtherSessions(userId, currentSessionId, stamp);
     this.revocations.sessionsRevoked(sessionIds);
-    this.publish(userId, 'other-sessions', sessionIds, reason, actor, at);
+    this.publish(userId, 'other-sessions', sessionIds, stamp, actor);
     return sessionIds.length;
   }
 
   /** Every token of the user issued up to now, tracked or not. Returns how many live sessions it ended. */
   async revokeAllUserTokens(userId: string, options?: RevokeOptions): Promise<number> {
     assertUserId(userId);
-    const reason = reasonOf(options, 'revoke-all');
     const actor = actorOf(options);
-    const at = this.now();
-    const { sessionIds } = await this.store.revokeAllForUser(userId, at, reason);
-    this.revocations.watermarkRaised(userId, at);
+    const stamp = this.stamp(reasonOf(options, 'revoke-all'));
+    const { sessionIds } = await this.store.revokeAllForUser(userId, stamp);
+    this.revocations.watermarkRaised(userId, stamp.at);
     this.revocations.sessionsRevoked(sessionIds);
-    this.publish(userId, 'all', sessionIds, reason, actor, at);
+    this.publish(userId, 'all', sessionIds, stamp, actor);
     return sessionIds.length;
   }
 
-  private async deny(jti: string, userId: string | null, issuedAt: Date | null, expiresAt: Date, reason: string, actor: string | null, at: Date): Promise<void> {
-    const result = await this.store.denyToken({ jti, userId, issuedAt, expiresAt, at, reason });
+  private async deny(jti: string, userId: string | null, issuedAt: Date | null, expiresAt: Date, stamp: RevocationStamp, actor: string | null): Promise<void> {
+    const result = await this.store.denyToken({ jti, userId, issuedAt, expiresAt, at: stamp.at, reason: stamp.reason });
     if (result === 'already-revoked') throw new AlreadyRevokedError();
-    this.revocations.tokenDenied(jti, expiresAt);
-    this.publish(userId, 'token', [], reason, actor, at);
+    this.revocations.tokenDenied(jti, expiresAt, userId);
+    this.publish(userId, 'token', [], stamp, actor);
   }
 
   /** Turns a session revocation's outcome into the caller's answer. */
-  private settle(outcome: SessionRevocationOutcome, reason: string, actor: string | null, at: Date): void {
+  private settle(outcome: SessionRevocationOutcome, stamp: RevocationStamp, actor: string | null): void {
     switch (outcome.status) {
       case 'revoked':
         this.revocations.sessionsRevoked([outcome.sessionId]);
-        this.publish(outcome.userId, 'session', [outcome.sessionId], reason, actor, at);
+        this.publish(outcome.userId, 'session', [outcome.sessionId], stamp, actor);
         return;
       case 'already-revoked':
         throw new AlreadyRevokedError();
@@ -140,11 +137,13 @@ export class TokenRevoker {
     }
   }
 
-  private publish(userId: string | null, scope: RevocationScope, sessionIds: readonly string[], reason: string, actor: string | null, at: Date): void {
-    this.events.publish(TokenTrackingEvents.REVOKED, new TokensRevokedEvent(userId, scope, sessionIds, reason, actor, at));
+  private publish(userId: string | null, scope: RevocationScope, sessionIds: readonly string[], stamp: RevocationStamp, actor: string | null): void {
+    this.events.publish(TokenTrackingEvents.REVOKED, new TokensRevokedEvent(userId, scope, sessionIds, stamp.reason, actor, stamp.at));
   }
 
-  private now(): Date {
-    return new Date(this.options.clock());
+  /** Now, and which sessions still count as live given the clock tolerance. */
+  private stamp(reason: string): RevocationStamp {
+    const nowMs = this.options.clock();
+    return { at: new Date(nowMs), reason, expiredBy: new Date(nowMs - this.options.clockToleranceSeconds * 1000) };
   }
 }

@@ -13,6 +13,7 @@ import {
   PurgeOutcome,
   PurgeRequest,
   RecordedToken,
+  RevocationStamp,
   RevokedSessions,
   RotationOutcome,
   RotationRequest,
@@ -176,9 +177,11 @@ export class PrismaTokenStore implements TokenStore {
 
   async isRevoked(token: TokenIdentity): Promise<boolean> {
     const rows = await this.run('checking a revocation', () => this.prisma.$queryRaw<Array<{ revoked: boolean }>>`
-      SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE id IN (${token.jti}, ${token.sessionId}))
+      SELECT EXISTS (SELECT 1 FROM revoked_tokens
+                      WHERE id IN (${token.jti}, ${token.sessionId})
+                        AND (kind = 'session' OR user_id IS NULL OR user_id = ${token.userId}))
           OR EXISTS (SELECT 1 FROM user_token_watermarks
-                      WHERE user_id = ${token.userId} AND revoked_before >= ${token.issuedAt}) AS revoked`);
+                      WHERE user_id = ${token.userId} AND revoked_before > ${token.issuedAt}) AS revoked`);
     const row = rows[0];
     // No answer is not "not revoked": fail closed.
     if (!row) throw new TokenStoreUnavailableError();
@@ -186,6 +189,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async revokeSession(request: SessionRevocation): Promise<SessionRevocationOutcome> {
+    const sessionIdOnly = request.sessionIdOnly === true;
     const [target] = await this.run('finding a session', () => this.prisma.$queryRaw<Array<{
       session_id: string;
       user_id: string;
@@ -193,12 +197,13 @@ export class PrismaTokenStore implements TokenStore {
       expires_at: Date;
     }>>`
       SELECT s.session_id, s.user_id, s.revoked_at, s.expires_at FROM token_sessions AS s
-       WHERE s.session_id = ${request.id} OR s.session_id = (SELECT t.session_id FROM issued_tokens AS t WHERE t.jti = ${request.id})
+       WHERE s.session_id = ${request.id}
+          OR (NOT ${sessionIdOnly}::boolean AND s.session_id = (SELECT t.session_id FROM issued_tokens AS t WHERE t.jti = ${request.id}))
        ORDER BY s.session_id = ${request.id} DESC
        LIMIT 1`);
     if (!target || (request.ownerUserId !== undefined && target.user_id !== request.ownerUserId)) return { status: 'not-found' };
     if (target.revoked_at !== null) return { status: 'already-revoked' };
-    if (target.expires_at.getTime() <= request.at.getTime()) return { status: 'expired' };
+    if (target.expires_at.getTime() <= request.expiredBy.getTime()) return { status: 'expired' };
     const revoked = await this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason);
     // Another revocation may have won between the two statements.
     if (revoked.length === 0) return { status: 'already-revoked' };
@@ -209,32 +214,33 @@ export class PrismaTokenStore implements TokenStore {
     const rows = await this.run('deny-listing a token', () => this.prisma.$queryRaw<Array<{ inserted: number }>>`
       WITH covered AS (
         SELECT EXISTS (SELECT 1 FROM user_token_watermarks
-                        WHERE user_id = ${denial.userId}::varchar AND revoked_before >= ${denial.issuedAt}::timestamptz) AS yes
+                        WHERE user_id = ${denial.userId}::varchar AND revoked_before > ${denial.issuedAt}::timestamptz) AS yes
       ), inserted AS (
         INSERT INTO revoked_tokens (id, kind, user_id, expires_at, revoked_at, reason)
         SELECT ${denial.jti}, 'token', ${denial.userId}::varchar, ${denial.expiresAt}, ${denial.at}, ${denial.reason}
           FROM covered WHERE NOT covered.yes
         ON CONFLICT (id) DO NOTHING
-        RETURNING id, expires_at
+        RETURNING id, expires_at, user_id
       ), announced AS (
-        SELECT token_tracking_announce(array_agg(i.id), array_agg(i.expires_at)) AS notifications FROM inserted AS i
+        SELECT token_tracking_announce(array_agg(i.id), array_agg(i.expires_at), array_agg(i.user_id)) AS notifications FROM inserted AS i
       )
       SELECT count(*)::int AS inserted FROM inserted, announced`);
     return (rows[0]?.inserted ?? 0) > 0 ? 'denied' : 'already-revoked';
   }
 
-  async revokeAllForUser(userId: string, at: Date, reason: string): Promise<RevokedSessions> {
+  async revokeAllForUser(userId: string, stamp: RevocationStamp): Promise<RevokedSessions> {
     const rows = await this.run('revoking all of a user\'s tokens', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
-      SELECT revoked_session_id FROM token_tracking_revoke_all(${userId}::varchar, ${at}::timestamptz, ${reason}::varchar)`);
+      SELECT revoked_session_id
+        FROM token_tracking_revoke_all(${userId}::varchar, ${stamp.at}::timestamptz, ${stamp.reason}::varchar, ${stamp.expiredBy}::timestamptz)`);
     return { sessionIds: rows.map((row) => row.revoked_session_id) };
   }
 
-  async revokeOtherSessions(userId: string, keepSessionId: string, at: Date, reason: string): Promise<RevokedSessions> {
+  async revokeOtherSessions(userId: string, keepSessionId: string, stamp: RevocationStamp): Promise<RevokedSessions> {
     const rows = await this.run('revoking other sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
       SELECT revoked_session_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
-                WHERE user_id = ${userId} AND session_id <> ${keepSessionId} AND revoked_at IS NULL AND expires_at > ${at}),
-             ${at}::timestamptz, ${reason}::varchar)`);
+                WHERE user_id = ${userId} AND session_id <> ${keepSessionId} AND revoked_at IS NULL AND expires_at > ${stamp.expiredBy}),
+             ${stamp.at}::timestamptz, ${stamp.reason}::varchar)`);
     return { sessionIds: rows.map((row) => row.revoked_session_id) };
   }
 
@@ -296,15 +302,15 @@ export class PrismaTokenStore implements TokenStore {
        WHERE s.session_id = u.session_id`);
   }
 
-  async revokeIdleSessions(idleCutoff: Date, now: Date, batchSize: number): Promise<IdleSessionsRevoked> {
+  async revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked> {
     const rows = await this.run('ending idle sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
-                WHERE revoked_at IS NULL AND last_active_at <= ${idleCutoff} AND expires_at > ${now}
+                WHERE revoked_at IS NULL AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
                 ORDER BY last_active_at
                 LIMIT ${batchSize}::int
                   FOR UPDATE SKIP LOCKED),
-             ${now}::timestamptz, 'idle-timeout')`);
+             ${stamp.at}::timestamptz, ${stamp.reason}::varchar)`);
     return { sessions: rows.map((row) => ({ sessionId: row.revoked_session_id, userId: row.revoked_user_id })) };
   }
 

@@ -7,13 +7,14 @@ export const REVOCATION_CHANNEL = 'token_tracking_revocations';
 
 /**
  * One notification's content:
- * - `{"r": [[id, expiresAtMs], ...]}`: ids (session ids, or jtis of tokens
- *   that were never tracked) deny-listed until the given instant;
+ * - `{"r": [[id, expiresAtMs, userId?], ...]}`: ids deny-listed until the
+ *   given instant: session ids, or jtis of tokens that were never tracked
+ *   (with the user the token belongs to, when known);
  * - `{"w": [userId, revokedBeforeMs]}`: every token of the user issued at or
  *   before that instant is revoked.
  */
 export type RevocationAnnouncement =
-  | { readonly kind: 'denied'; readonly entries: ReadonlyArray<readonly [id: string, expiresAtMs: number]> }
+  | { readonly kind: 'denied'; readonly entries: ReadonlyArray<readonly [id: string, expiresAtMs: number, userId?: string]> }
   | { readonly kind: 'watermark'; readonly userId: string; readonly revokedBeforeMs: number }
   /** A payload that could not be read: the listener must not guess what it missed. */
   | { readonly kind: 'unreadable' };
@@ -22,7 +23,7 @@ export function parseRevocationAnnouncement(payload: string | undefined): Revoca
   try {
     const message = JSON.parse(payload ?? '') as { r?: unknown; w?: unknown };
     if (Array.isArray(message.r) && message.r.every(isDeniedEntry)) {
-      return { kind: 'denied', entries: message.r as Array<[string, number]> };
+      return { kind: 'denied', entries: message.r as Array<[string, number, string?]> };
     }
     if (Array.isArray(message.w) && message.w.length === 2 && typeof message.w[0] === 'string' && Number.isFinite(message.w[1])) {
       return { kind: 'watermark', userId: message.w[0], revokedBeforeMs: message.w[1] as number };
@@ -34,5 +35,6 @@ export function parseRevocationAnnouncement(payload: string | undefined): Revoca
 }
 
 function isDeniedEntry(entry: unknown): boolean {
-  return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && Number.isFinite(entry[1]);
+  return Array.isArray(entry) && typeof entry[0] === 'string' && Number.isFinite(entry[1]) &&
+    (entry.length === 2 || (entry.length === 3 && typeof entry[2] === 'string'));
 }

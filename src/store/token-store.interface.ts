@@ -56,11 +56,23 @@ export interface TokenIdentity {
   readonly issuedAt: Date;
 }
 
-export interface SessionRevocation {
-  /** A session id, or the jti of one of its tokens. */
-  readonly id: string;
+/** When and why a revocation happens, and which sessions still count as live. */
+export interface RevocationStamp {
   readonly at: Date;
   readonly reason: string;
+  /**
+   * Sessions whose last token expired at or before this can no longer be
+   * used, and are not revoked: `at` minus the clock tolerance, since the
+   * verifier accepts tokens that long after they expire.
+   */
+  readonly expiredBy: Date;
+}
+
+export interface SessionRevocation extends RevocationStamp {
+  /** A session id, or (unless `sessionIdOnly`) the jti of one of its tokens. */
+  readonly id: string;
+  /** Match `id` against session ids only (a presented token names its own session). */
+  readonly sessionIdOnly?: boolean;
   /**
    * Revoke only a session of this user; any other is reported as
    * 'not-found', so a user cannot probe for others' sessions.
@@ -197,7 +209,7 @@ export interface TokenStore {
   /** Unexpired, unrotated tokens of the user's active sessions, oldest first. */
   listActiveTokens(userId: string, criteria: ActiveSessionCriteria): Promise<TrackedToken[]>;
 
-  /** True when the token's session, the token itself, or every token of its user up to its `iat` was revoked. */
+  /** True when the token's session or the token itself was revoked, or every token of its user issued before a watermark after its `iat`. */
   isRevoked(token: TokenIdentity): Promise<boolean>;
 
   /** Revokes the session that has this id, or a token with this jti. */
@@ -207,13 +219,13 @@ export interface TokenStore {
   denyToken(denial: TokenDenial): Promise<'denied' | 'already-revoked'>;
 
   /**
-   * Revokes every token of the user issued at or before `at`, tracked or
-   * not, and every session with a live token, and returns those sessions.
+   * Revokes every token of the user issued before `stamp.at`, tracked or
+   * not (its watermark), and every live session, and returns those sessions.
    */
-  revokeAllForUser(userId: string, at: Date, reason: string): Promise<RevokedSessions>;
+  revokeAllForUser(userId: string, stamp: RevocationStamp): Promise<RevokedSessions>;
 
   /** Revokes every live session of the user but `keepSessionId`. */
-  revokeOtherSessions(userId: string, keepSessionId: string, at: Date, reason: string): Promise<RevokedSessions>;
+  revokeOtherSessions(userId: string, keepSessionId: string, stamp: RevocationStamp): Promise<RevokedSessions>;
 
   /**
    * Exchanges a refresh token for the next pair of its session, atomically:
@@ -230,7 +242,7 @@ export interface TokenStore {
   recordActivity(uses: ReadonlyArray<{ readonly sessionId: string; readonly at: Date }>): Promise<void>;
 
   /** Revokes up to `batchSize` live sessions last active at or before `idleCutoff`. */
-  revokeIdleSessions(idleCutoff: Date, now: Date, batchSize: number): Promise<IdleSessionsRevoked>;
+  revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked>;
 
   /**
    * Deletes expired rows in bounded batches. At most one purge runs at a

@@ -4,24 +4,33 @@
 -- in the same transaction: delivered to every listening instance if, and
 -- only when, the revocation commits.
 
--- Announces deny-list entries as {"r": [[id, expires_at_ms], ...]}, fifteen
--- per notification so that one stays well under NOTIFY's 8000-byte limit.
-CREATE FUNCTION "token_tracking_announce"("p_ids" VARCHAR[], "p_expires_at" TIMESTAMPTZ[])
+-- Announces deny-list entries as {"r": [[id, expires_at_ms], ...]}, with a
+-- third element, the user, for a token's entry that belongs to one user;
+-- fifteen per notification, so that one stays well under NOTIFY's
+-- 8000-byte limit.
+CREATE FUNCTION "token_tracking_announce"("p_ids" VARCHAR[], "p_expires_at" TIMESTAMPTZ[], "p_user_ids" VARCHAR[])
 RETURNS INTEGER
 LANGUAGE sql
 VOLATILE
 AS $$
     SELECT count(*)::integer
-      FROM (SELECT json_build_object('r', json_agg(json_build_array(e.id, floor(extract(epoch FROM e.expires_at) * 1000)::bigint) ORDER BY e.n))::text AS payload
-              FROM unnest(p_ids, p_expires_at) WITH ORDINALITY AS e(id, expires_at, n)
+      FROM (SELECT json_build_object('r', json_agg(
+                       CASE WHEN e.user_id IS NULL
+                            THEN json_build_array(e.id, floor(extract(epoch FROM e.expires_at) * 1000)::bigint)
+                            ELSE json_build_array(e.id, floor(extract(epoch FROM e.expires_at) * 1000)::bigint, e.user_id) END
+                       ORDER BY e.n))::text AS payload
+              FROM unnest(p_ids, p_expires_at, p_user_ids) WITH ORDINALITY AS e(id, expires_at, user_id, n)
+             WHERE e.id IS NOT NULL
              GROUP BY (e.n - 1) / 15) AS chunk,
            LATERAL pg_notify('token_tracking_revocations', chunk.payload) AS sent;
 $$;
 
 -- Revokes the sessions that are not revoked yet: marks them, deny-lists
--- their ids until their last token expires, and announces the entries.
--- Returns the sessions it revoked (none for one already revoked, so that
--- of two concurrent revocations exactly one reports success).
+-- their ids until their last token expires (an entry whose tokens have
+-- expired already is harmless: the purge drops it once no clock tolerance
+-- can accept them), and announces the entries. Returns the sessions it
+-- revoked (none for one already revoked, so that of two concurrent
+-- revocations exactly one reports success).
 CREATE FUNCTION "token_tracking_revoke_sessions"("p_session_ids" VARCHAR[], "p_at" TIMESTAMPTZ, "p_reason" VARCHAR)
 RETURNS TABLE ("revoked_session_id" VARCHAR, "revoked_user_id" VARCHAR)
 LANGUAGE sql
@@ -33,11 +42,11 @@ AS $$
         RETURNING s.session_id, s.user_id, s.expires_at
     ), denied AS (
         INSERT INTO revoked_tokens (id, kind, user_id, expires_at, revoked_at, reason)
-        SELECT r.session_id, 'session', r.user_id, r.expires_at, p_at, p_reason FROM revoked AS r WHERE r.expires_at > p_at
+        SELECT r.session_id, 'session', r.user_id, r.expires_at, p_at, p_reason FROM revoked AS r
         ON CONFLICT (id) DO NOTHING
         RETURNING id, expires_at
     ), announced AS (
-        SELECT token_tracking_announce(array_agg(d.id), array_agg(d.expires_at)) AS notifications FROM denied AS d
+        SELECT token_tracking_announce(array_agg(d.id), array_agg(d.expires_at), NULL::varchar[]) AS notifications FROM denied AS d
     )
     SELECT r.session_id, r.user_id FROM revoked AS r CROSS JOIN announced;
 $$;
@@ -114,10 +123,11 @@ $$;
 
 -- Revoke-all: under the user's lock (so no login can slip between the
 -- watermark and the sessions), raises the user's watermark to p_at (every
--- token issued up to then is refused, tracked or not) and revokes every
--- session with a live token, so that tracked tokens stay refused whatever
+-- token issued before then is refused, tracked or not) and revokes every
+-- session whose last token expired after p_expired_by (still accepted,
+-- given the clock tolerance), so that tracked tokens stay refused whatever
 -- the clocks of the instances that issued them say. Returns those sessions.
-CREATE FUNCTION "token_tracking_revoke_all"("p_user_id" VARCHAR, "p_at" TIMESTAMPTZ, "p_reason" VARCHAR)
+CREATE FUNCTION "token_tracking_revoke_all"("p_user_id" VARCHAR, "p_at" TIMESTAMPTZ, "p_reason" VARCHAR, "p_expired_by" TIMESTAMPTZ)
 RETURNS TABLE ("revoked_session_id" VARCHAR)
 LANGUAGE plpgsql
 VOLATILE
@@ -135,7 +145,7 @@ BEGIN
     SELECT r.revoked_session_id
       FROM token_tracking_revoke_sessions(ARRAY(
                SELECT s.session_id FROM token_sessions AS s
-                WHERE s.user_id = p_user_id AND s.revoked_at IS NULL AND s.expires_at > p_at),
+                WHERE s.user_id = p_user_id AND s.revoked_at IS NULL AND s.expires_at > p_expired_by),
            p_at, p_reason) AS r;
 END;
 $$;
