@@ -21,7 +21,7 @@ const IPHONE_LABEL = 'Safari 17.5 on iOS 17.5';
 const TABLET_LABEL = 'Chrome 126.0.0.0 on Android 14';
 const MAC_LABEL = 'Chrome 126.0.0.0 on macOS Catalina';
 
-/** Records what the page must never do: console errors, uncaught exceptions, CSP violations. */
+/** Collects the page's CSP violations (Chromium also logs them as console errors, which fail the test too). */
 const WATCH_CSP = `document.addEventListener('securitypolicyviolation', (event) => {
   (window.__cspViolations = window.__cspViolations || []).push(event.violatedDirective + ' ' + event.blockedURI);
 });`;
@@ -114,6 +114,7 @@ describeInChromium('the sessions dashboard in headless Chromium', () => {
   }
   const status = async (running: RunningApp, token: string) => (await running.request('GET', '/profile', { token })).status;
 
+  // These run in order on one database: each starts where the previous one left alice's sessions.
   describe('in the example application', () => {
     const fixture = useExampleApp();
     const alice = { firefox: '', iphone: '', hostile: '' };
