@@ -1,5 +1,5 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Type } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata, Type } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AdminAccessDeniedError } from '../errors/admin-access-denied.error.js';
 import { ErrorMessages } from '../errors/error-catalog.js';
@@ -23,6 +23,16 @@ export interface AdminRoutesOptions {
   authorize?: AdminAuthorizePredicate | Type<CanActivate>;
 }
 
+const PROBE_ONLY = 'token-tracking:admin-access-probe';
+/** Where a probing route finds the verdict. */
+export const ADMIN_ACCESS_VERDICT = Symbol.for('nestjs-token-tracking:admin-access-verdict');
+
+/**
+ * On a route: run the admin check without refusing, and leave its verdict on
+ * the request (so a page can ask "may I?" without provoking a 403).
+ */
+export const ProbeAdminAccess = (): MethodDecorator => SetMetadata(PROBE_ONLY, true);
+
 /** Applies `adminRoutes.authorize` after `TrackedJwtGuard`; refuses when none is configured. */
 @Injectable()
 export class AdminAccessGuard implements CanActivate {
@@ -31,18 +41,29 @@ export class AdminAccessGuard implements CanActivate {
   constructor(
     @Inject(ADMIN_ROUTES_OPTIONS) private readonly options: AdminRoutesOptions,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = requestOf(context);
+    if (this.reflector.get<boolean>(PROBE_ONLY, context.getHandler())) {
+      request[ADMIN_ACCESS_VERDICT] = await this.isAllowed(context).catch(() => false);
+      return true;
+    }
+    if (!this.options.authorize) throw this.deny(ErrorMessages.ADMIN_ACCESS_NOT_CONFIGURED);
+    if (!(await this.isAllowed(context))) throw this.deny();
+    return true;
+  }
+
+  private async isAllowed(context: ExecutionContext): Promise<boolean> {
     const { authorize } = this.options;
-    if (!authorize) throw this.deny(ErrorMessages.ADMIN_ACCESS_NOT_CONFIGURED);
+    if (!authorize) return false;
     const request = requestOf(context);
     const session = request[VERIFIED_SESSION] as VerifiedToken | undefined;
     const allowed = isGuardClass(authorize)
       ? await settle((await this.resolveGuard(authorize)).canActivate(context))
       : session !== undefined && (await authorize(session, request));
-    if (allowed !== true) throw this.deny();
-    return true;
+    return allowed === true;
   }
 
   private resolveGuard(type: Type<CanActivate>): Promise<CanActivate> {

@@ -1,8 +1,8 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, HttpStatus, Inject, Param, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { PageRequest } from '../store/token-store.interface.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
-import { AdminAccessGuard } from './admin-access.guard.js';
+import { ADMIN_ACCESS_VERDICT, AdminAccessGuard, ProbeAdminAccess } from './admin-access.guard.js';
 import { CurrentSession } from './current-session.decorator.js';
 import { ParseIdPipe, ParsePagePipe, ParseUserIdPipe } from './route-params.js';
 import { RevokedCountDto, SessionListDto } from './session.dto.js';
@@ -22,10 +22,23 @@ import { TrackedJwtGuard } from './tracked-jwt.guard.js';
 export class AdminSessionsController {
   constructor(@Inject(TokenTrackingService) private readonly tokens: TokenTrackingService) {}
 
-  /** A user's active sessions with their metadata, oldest first. */
+  /** Whether this token may use the admin routes: `{ allowed }`, never a 403 (for pages deciding what to show). */
+  @Get('access')
+  @ProbeAdminAccess()
+  @Header('Cache-Control', 'no-store')
+  access(@Req() request: Record<symbol, unknown>): { allowed: boolean } {
+    return { allowed: request[ADMIN_ACCESS_VERDICT] === true };
+  }
+
+  /** A user's active sessions with their metadata, oldest first (the admin's own current session marked). */
   @Get('users/:userId')
-  list(@Param('userId', ParseUserIdPipe) userId: string, @Query(ParsePagePipe) page: PageRequest): Promise<SessionListDto> {
-    return loadSessionList(this.tokens, userId, page);
+  @Header('Cache-Control', 'no-store')
+  list(
+    @CurrentSession() admin: VerifiedToken,
+    @Param('userId', ParseUserIdPipe) userId: string,
+    @Query(ParsePagePipe) page: PageRequest,
+  ): Promise<SessionListDto> {
+    return loadSessionList(this.tokens, userId, page, userId === admin.userId ? admin.sessionId : undefined);
   }
 
   /** Revoke all of a user's tokens, tracked or not. */

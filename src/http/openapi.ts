@@ -101,6 +101,10 @@ function describeWith(s: Swagger): void {
     s.ApiUnauthorizedResponse(error()),
     s.ApiForbiddenResponse(error('The authorize hook refused, or none is configured')),
   ]);
+  describe(AdminSessionsController, 'access', [
+    s.ApiOperation({ summary: 'Whether this token may use the admin routes: { allowed } (never a 403)' }),
+    s.ApiOkResponse({ schema: { properties: { allowed: { type: 'boolean' } } } }),
+  ]);
   describe(AdminSessionsController, 'list', [s.ApiOperation({ summary: "List a user's active sessions, oldest first" }), ...page, s.ApiOkResponse({ type: SessionListDto })]);
   describe(AdminSessionsController, 'revokeAll', [s.ApiOperation({ summary: "Revoke all of a user's tokens, tracked or not" }), s.ApiOkResponse({ type: RevokedCountDto })]);
   describe(AdminSessionsController, 'revokeOne', [

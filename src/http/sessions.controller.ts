@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, HttpStatus, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { PageRequest } from '../store/token-store.interface.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
@@ -22,6 +22,7 @@ export class SessionsController {
 
   /** My active sessions, oldest first; the current one is marked. */
   @Get()
+  @Header('Cache-Control', 'no-store')
   list(@CurrentSession() session: VerifiedToken, @Query(ParsePagePipe) page: PageRequest): Promise<SessionListDto> {
     return loadSessionList(this.tokens, session.userId, page, session.sessionId);
   }

@@ -42,3 +42,19 @@ describe('the sessions dashboard, served by the module', () => {
     expect(listing.body.sessions[1].userAgent).toBe(hostile);
   });
 });
+
+describe('the admin access check', () => {
+  const fixture = useExampleApp();
+
+  it('answers { allowed } for admins and others alike, never a 403, and marks the admin\'s own session', async () => {
+    const alice = await fixture.running.login('alice');
+    const admin = await fixture.running.login('admin');
+    expect(await fixture.running.request('GET', '/admin/sessions/access', { token: alice })).toMatchObject({ status: 200, body: { allowed: false } });
+    expect(await fixture.running.request('GET', '/admin/sessions/access', { token: admin })).toMatchObject({ status: 200, body: { allowed: true } });
+    expect((await fixture.running.request('GET', '/admin/sessions/access')).status).toBe(401);
+    expect((await fixture.running.request('GET', '/admin/sessions/users/user-bob', { token: alice })).status).toBe(403);
+    const own = await fixture.running.request('GET', '/admin/sessions/users/user-admin', { token: admin });
+    expect(own.body.sessions.map((session: { current: boolean }) => session.current)).toEqual([true]);
+    expect(own.headers.get('cache-control')).toBe('no-store');
+  });
+});

@@ -372,17 +372,17 @@ async function loadAdmin() {
   state.admin.list = list;
 }
 
-/** Whether the admin routes accept this token: a GET of the user's own sessions, 403 meaning no. */
+/** Whether the admin routes accept this token, as their `access` route says. */
 async function probeAdmin() {
   if (config.adminPath === null || state.userId === null) {
     state.adminAccess = 'unavailable';
   } else {
     try {
-      await api('GET', apiUrl(config.adminPath, ['users', state.userId], { limit: 1, offset: 0 }));
-      state.adminAccess = 'granted';
+      const { allowed } = await api('GET', apiUrl(config.adminPath, ['access']));
+      state.adminAccess = allowed === true ? 'granted' : 'denied';
     } catch (error) {
       if (!(error instanceof ApiError) || error.status === 401 || error.code === 'STALE') throw error;
-      // 403 is the expected "not an admin"; anything else also leaves the tab out.
+      // An older server without the access route, or any other answer: leave the tab out.
       state.adminAccess = 'denied';
     }
   }
