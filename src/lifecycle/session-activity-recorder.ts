@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { describeCause } from '../store/store-failure.js';
@@ -15,9 +15,15 @@ const FLUSH_DELAY_MS = 1_000;
  * second, and a session is written at most once per `lastUsedIntervalSeconds`
  * by this process. The UPDATE skips rows a revocation holds, so it can
  * never delay or break one. Memory is bounded by `MAX_REMEMBERED_SESSIONS`.
+ *
+ * At shutdown, what is still pending (at most a second of use) is dropped,
+ * not written: by then the application's Prisma client has usually been
+ * disconnected (its module is destroyed first), and a write would open it
+ * again and keep the process alive. The next request of those sessions, on
+ * any instance, records their use again.
  */
 @Injectable()
-export class SessionActivityRecorder implements OnApplicationShutdown {
+export class SessionActivityRecorder implements OnModuleDestroy {
   private readonly logger = new Logger('TokenTracking');
   private readonly lastWritten = new Map<string, number>();
   private readonly pending = new Map<string, number>();
@@ -60,7 +66,10 @@ export class SessionActivityRecorder implements OnApplicationShutdown {
     return this.flushing;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.flush();
+  async onModuleDestroy(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+    await this.flushing;
   }
 }
