@@ -29,6 +29,19 @@ function postgresDefault(value: { name?: string } | string | undefined, nativeTy
   return `unmapped default ${JSON.stringify(value)}`;
 }
 
+/**
+ * Index predicates, which Prisma's schema states only with a preview feature:
+ * the schema says "Partial in the migration (WHERE <predicate>)" in the
+ * comment above such an index.
+ */
+function declaredPredicates(schema: string): Map<string, string> {
+  const declared = new Map<string, string>();
+  for (const match of schema.matchAll(/Partial in the migration \(WHERE ([^)]+)\)[^@]*@@index\([^)]*map: "([^"]+)"\)/g)) {
+    declared.set(match[2]!, match[1]!);
+  }
+  return declared;
+}
+
 /** Every file of the multi-file schema in prisma/schema, as one datamodel. */
 async function readSchema(): Promise<string> {
   const names = (await readdir('prisma/schema')).filter((name) => name.endsWith('.prisma')).sort();
@@ -53,7 +66,9 @@ describe('prisma/schema and prisma/migrations', () => {
   });
 
   it('agree on every table, column, key and index', async () => {
-    const parsed = await getDMMF({ datamodel: await readSchema() });
+    const schema = await readSchema();
+    const predicates = declaredPredicates(schema);
+    const parsed = await getDMMF({ datamodel: schema });
     if (!('datamodel' in parsed)) throw new Error(`schema.prisma does not parse: ${JSON.stringify(parsed)}`);
     const dmmf = parsed;
     const columns = await db.query<ColumnRow>(`
@@ -61,9 +76,10 @@ describe('prisma/schema and prisma/migrations', () => {
              CASE WHEN column_default LIKE 'nextval(%' THEN 'a sequence' ELSE column_default END AS column_default
         FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`);
-    const indexes = await db.query<{ table: string; name: string; columns: string[]; primary: boolean; unique: boolean }>(`
+    const indexes = await db.query<{ table: string; name: string; columns: string[]; primary: boolean; unique: boolean; predicate: string | null }>(`
       SELECT t.relname AS table, i.relname AS name, ix.indisprimary AS primary, ix.indisunique AS unique,
-             array_agg(a.attname::text ORDER BY k.ordinality) AS columns
+             array_agg(a.attname::text ORDER BY k.ordinality) AS columns,
+             trim(BOTH '()' FROM pg_get_expr(ix.indpred, ix.indrelid)) AS predicate
         FROM pg_index ix
         JOIN pg_class t ON t.oid = ix.indrelid
         JOIN pg_class i ON i.oid = ix.indexrelid
@@ -71,7 +87,7 @@ describe('prisma/schema and prisma/migrations', () => {
         CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ordinality)
         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
        WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'
-       GROUP BY t.relname, i.relname, ix.indisprimary, ix.indisunique`);
+       GROUP BY t.relname, i.relname, ix.indisprimary, ix.indisunique, ix.indpred, ix.indrelid`);
 
     const expectedColumns: ColumnRow[] = [];
     const expectedIndexes: typeof indexes = [];
@@ -102,6 +118,7 @@ describe('prisma/schema and prisma/migrations', () => {
           columns: index.fields.map((field) => columnOf(field.name)),
           primary: index.type === 'id',
           unique: index.type === 'id' || index.type === 'unique',
+          predicate: (index.dbName && predicates.get(index.dbName)) ?? null,
         });
       }
     }
@@ -114,6 +131,7 @@ describe('prisma/schema and prisma/migrations', () => {
     expect(byKey(indexes, (i) => i.name)).toEqual(byKey(expectedIndexes, (i) => i.name));
     expect(expectedColumns.length).toBeGreaterThan(10);
     expect(expectedIndexes.length).toBeGreaterThanOrEqual(6);
+    expect(predicates.size).toBeGreaterThanOrEqual(1);
   });
 
   it('records each applied migration the way `prisma migrate deploy` does', async () => {

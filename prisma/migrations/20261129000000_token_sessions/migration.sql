@@ -17,8 +17,12 @@ CREATE TABLE "token_sessions" (
 );
 
 -- A user's active sessions (revoked_at IS NULL, expires_at in the future)
--- are one range of this index: the cap's count and the listing read only them.
-CREATE INDEX "token_sessions_user_id_revoked_at_expires_at_idx" ON "token_sessions"("user_id", "revoked_at", "expires_at");
+-- are one range of this index: the cap's count and the listing read only
+-- them. Partial, so that revoked sessions waiting for the purge do not
+-- bloat it, and so that it stays the planner's first choice for those
+-- queries even on statistics gathered while the table was empty (a
+-- login's cached plan is otherwise free to walk every unrevoked session).
+CREATE INDEX "token_sessions_user_id_expires_at_idx" ON "token_sessions"("user_id", "expires_at") WHERE "revoked_at" IS NULL;
 -- Unrevoked sessions by last activity: what the idle-timeout sweep walks.
 CREATE INDEX "token_sessions_revoked_at_last_active_at_idx" ON "token_sessions"("revoked_at", "last_active_at");
 -- The purge walks ended sessions in expiry order.
