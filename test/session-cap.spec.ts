@@ -97,10 +97,10 @@ describe('the per-user session cap', () => {
   it('refuses to start on a database without the cap function, naming the migration to apply', async () => {
     const bare = await createTestDatabase();
     try {
-      await bare.query('DROP FUNCTION token_tracking_start_session');
+      await bare.query('DROP FUNCTION token_tracking_start_sessions');
       const error = await start(bare.prisma, { maxUserSessions: 3 }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
-      expect((error as Error).message).toMatch(/lacks function token_tracking_start_session\(\)\. Apply the library's migrations 20261129000100_session_functions/);
+      expect((error as Error).message).toMatch(/lacks function token_tracking_start_sessions\(\)\. Apply the library's migrations 20261129000100_session_functions/);
     } finally {
       await bare.dispose();
     }

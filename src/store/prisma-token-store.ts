@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
+import { TokenStoreError } from '../errors/token-store.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
+import { MicroBatcher } from './micro-batcher.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import { missingRequirements, REQUIRED_COLUMNS, REQUIRED_FUNCTIONS } from './schema-requirements.js';
 import { classifyStoreFailure, toStoreError } from './store-failure.js';
@@ -37,6 +39,13 @@ export const ADVISORY_LOCK_NAMESPACE = 0x5454726b;
 const PURGE_LOCK_KEY = 0;
 /** A statement that lost a deadlock or a serialization conflict runs again, up to this many times in all. */
 const MAX_ATTEMPTS = 5;
+/** Logins recorded by one statement at most. */
+const MAX_SESSIONS_PER_STATEMENT = 100;
+
+interface SessionStart {
+  readonly session: NewSession;
+  readonly limit: SessionLimit;
+}
 
 interface SessionRow {
   session_id: string;
@@ -73,11 +82,22 @@ interface RotationRow {
 /**
  * `TokenStore` on PostgreSQL, through the application's Prisma client. Each
  * write is a single statement (most call the SQL functions of the
- * migrations) or, for a refresh, one short transaction holding the session's
- * row lock; statements that lose a deadlock are run again.
+ * migrations; the logins of one event-loop turn share one) or, for a
+ * refresh, one short transaction holding the session's row lock; statements
+ * that lose a deadlock are run again.
  */
 export class PrismaTokenStore implements TokenStore {
   private readonly logger = new Logger('TokenTracking');
+  /**
+   * Concurrent logins share one statement. One that fails with an error of
+   * its own (not an outage) is retried alone, so that it cannot fail the
+   * logins recorded with it.
+   */
+  private readonly sessionStarts = new MicroBatcher<SessionStart, StartSessionOutcome>({
+    run: (starts) => this.startSessions(starts),
+    maxItems: MAX_SESSIONS_PER_STATEMENT,
+    retryAlone: (error) => error instanceof TokenStoreError,
+  });
 
   constructor(
     private readonly prisma: TokenTrackingPrismaClient,
@@ -109,20 +129,28 @@ export class PrismaTokenStore implements TokenStore {
     await this.run('pinging the database', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
   }
 
-  async startSession(session: NewSession, limit: SessionLimit): Promise<StartSessionOutcome> {
-    const { tokens } = session;
-    const { criteria } = limit;
-    const rows = await this.run('recording a session', () => this.prisma.$queryRaw<Array<{ evicted: string[] | null }>>`
-      SELECT token_tracking_start_session(
-        ${session.sessionId}::varchar, ${session.userId}::varchar, ${limit.maxSessions}::int, ${limit.policy === 'evict-oldest'}::boolean,
-        ${criteria.now}::timestamptz, ${criteria.idleCutoff}::timestamptz, ${criteria.createdCutoff}::timestamptz,
-        ${session.clientIp}::varchar, ${session.userAgent}::varchar,
-        ${tokens.map((t) => t.jti)}::varchar[], ${tokens.map((t) => t.tokenUse)}::varchar[],
-        ${tokens.map((t) => t.issuedAt)}::timestamptz[], ${tokens.map((t) => t.expiresAt)}::timestamptz[],
-        ${tokens.map((t) => t.keyId)}::varchar[], ${tokens.map((t) => t.accessJti)}::varchar[]) AS evicted`);
-    const evicted = rows[0]?.evicted;
-    if (evicted === undefined) throw new TokenStoreUnavailableError();
-    return evicted === null ? { status: 'refused' } : { status: 'recorded', evictedSessionIds: evicted };
+  startSession(session: NewSession, limit: SessionLimit): Promise<StartSessionOutcome> {
+    return this.sessionStarts.submit({ session, limit });
+  }
+
+  /** Records the sessions of one batch in one statement; one outcome per session, in order. */
+  private async startSessions(starts: readonly SessionStart[]): Promise<StartSessionOutcome[]> {
+    const tokens = starts.flatMap(({ session }, index) => session.tokens.map((token) => ({ ...token, sessionIndex: index + 1 })));
+    const rows = await this.run(starts.length === 1 ? 'recording a session' : `recording ${starts.length} sessions`, () =>
+      this.prisma.$queryRaw<Array<{ session_index: number; evicted: string[] | null }>>`
+        SELECT session_index, evicted FROM token_tracking_start_sessions(
+          ${starts.map(({ session }) => session.sessionId)}::varchar[], ${starts.map(({ session }) => session.userId)}::varchar[],
+          ${starts.map(({ limit }) => limit.maxSessions)}::int[], ${starts.map(({ limit }) => limit.policy === 'evict-oldest')}::boolean[],
+          ${starts.map(({ limit }) => limit.criteria.now)}::timestamptz[], ${starts.map(({ limit }) => limit.criteria.idleCutoff)}::timestamptz[],
+          ${starts.map(({ limit }) => limit.criteria.createdCutoff)}::timestamptz[],
+          ${starts.map(({ session }) => session.clientIp)}::varchar[], ${starts.map(({ session }) => session.userAgent)}::varchar[],
+          ${tokens.map((t) => t.sessionIndex)}::int[], ${tokens.map((t) => t.jti)}::varchar[], ${tokens.map((t) => t.tokenUse)}::varchar[],
+          ${tokens.map((t) => t.issuedAt)}::timestamptz[], ${tokens.map((t) => t.expiresAt)}::timestamptz[],
+          ${tokens.map((t) => t.keyId)}::varchar[], ${tokens.map((t) => t.accessJti)}::varchar[])
+         ORDER BY session_index`);
+    // No answer for a session is not "recorded": fail closed.
+    if (rows.length !== starts.length) throw new TokenStoreUnavailableError();
+    return rows.map(({ evicted }) => (evicted === null ? { status: 'refused' } : { status: 'recorded', evictedSessionIds: evicted }));
   }
 
   async countActiveSessions(userId: string, criteria: ActiveSessionCriteria): Promise<number> {

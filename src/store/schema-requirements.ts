@@ -31,7 +31,7 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, Readonly<Record<string, s
 export const REQUIRED_FUNCTIONS: Readonly<Record<string, string>> = {
   token_tracking_announce: FUNCTIONS,
   token_tracking_revoke_sessions: FUNCTIONS,
-  token_tracking_start_session: FUNCTIONS,
+  token_tracking_start_sessions: FUNCTIONS,
   token_tracking_revoke_all: FUNCTIONS,
 };
 

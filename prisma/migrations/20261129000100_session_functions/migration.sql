@@ -51,73 +51,104 @@ AS $$
     SELECT r.session_id, r.user_id FROM revoked AS r CROSS JOIN announced;
 $$;
 
--- Records a new session and its tokens. With p_max_sessions > 0 the user's
--- advisory lock (first key: the library's namespace, "TTrk") serialises
--- issuance per user across every connection and application instance, and
--- the count below, a statement of its own with a fresh READ COMMITTED
--- snapshot, sees every session committed by the previous holder: counting
--- and inserting are one step. At the cap it returns NULL and records
--- nothing, or (p_evict_oldest) revokes the sessions recorded first until
--- one more fits. Returns the evicted session ids otherwise.
+-- Records new sessions and their tokens: the logins an application
+-- instance received during one turn of its event loop, in one statement.
+-- Session i is p_session_ids[i] with the i-th element of every p_* array up
+-- to p_user_agents; its tokens are the entries of the token arrays whose
+-- p_token_sessions is i.
+--
+-- For each session with p_max_sessions[i] > 0 the user's advisory lock
+-- (first key: the library's namespace, "TTrk") serialises issuance per user
+-- across every connection and application instance. The locks are all
+-- taken first, in ascending key order, so that two batches sharing users
+-- cannot deadlock. Each count below is a statement of its own with a fresh
+-- READ COMMITTED snapshot: it sees every session committed by the previous
+-- holder of the lock, and the sessions recorded earlier in this batch, so
+-- counting and inserting are one step. At the cap a session is refused and
+-- nothing of it recorded, or (p_evict_oldest[i]) the user's sessions
+-- recorded first are revoked until one more fits.
+--
+-- Returns one row per session, in order: the evicted session ids, or NULL
+-- when it was refused.
 --
 -- A session is active while it is not revoked, its last token has not
--- expired, it was used after p_idle_cutoff and created after
--- p_created_cutoff (either cutoff NULL when that policy is off).
-CREATE FUNCTION "token_tracking_start_session"(
-    "p_session_id" VARCHAR,
-    "p_user_id" VARCHAR,
-    "p_max_sessions" INTEGER,
-    "p_evict_oldest" BOOLEAN,
-    "p_now" TIMESTAMPTZ,
-    "p_idle_cutoff" TIMESTAMPTZ,
-    "p_created_cutoff" TIMESTAMPTZ,
-    "p_client_ip" VARCHAR,
-    "p_user_agent" VARCHAR,
+-- expired, it was used after its idle cutoff and created after its created
+-- cutoff (either cutoff NULL when that policy is off).
+CREATE FUNCTION "token_tracking_start_sessions"(
+    "p_session_ids" VARCHAR[],
+    "p_user_ids" VARCHAR[],
+    "p_max_sessions" INTEGER[],
+    "p_evict_oldest" BOOLEAN[],
+    "p_now" TIMESTAMPTZ[],
+    "p_idle_cutoffs" TIMESTAMPTZ[],
+    "p_created_cutoffs" TIMESTAMPTZ[],
+    "p_client_ips" VARCHAR[],
+    "p_user_agents" VARCHAR[],
+    "p_token_sessions" INTEGER[],
     "p_jtis" VARCHAR[],
     "p_token_uses" VARCHAR[],
     "p_issued_at" TIMESTAMPTZ[],
     "p_expires_at" TIMESTAMPTZ[],
     "p_key_ids" VARCHAR[],
     "p_access_jtis" VARCHAR[]
-) RETURNS VARCHAR[]
+) RETURNS TABLE ("session_index" INTEGER, "evicted" VARCHAR[])
 LANGUAGE plpgsql
 VOLATILE
 AS $$
 DECLARE
+    v_lock_key INTEGER;
     v_active INTEGER;
-    v_evicted VARCHAR[] := '{}';
+    v_recorded INTEGER[] := '{}';
 BEGIN
-    IF p_max_sessions > 0 THEN
-        PERFORM pg_advisory_xact_lock(1414820459, hashtext(p_user_id));
-        SELECT count(*) INTO v_active
-          FROM token_sessions AS s
-         WHERE s.user_id = p_user_id AND s.revoked_at IS NULL AND s.expires_at > p_now
-           AND (p_idle_cutoff IS NULL OR s.last_active_at > p_idle_cutoff)
-           AND (p_created_cutoff IS NULL OR s.created_at > p_created_cutoff);
-        IF v_active >= p_max_sessions THEN
-            IF NOT p_evict_oldest THEN
-                RETURN NULL;
+    FOR v_lock_key IN
+        SELECT DISTINCT hashtext(u.user_id) AS lock_key
+          FROM unnest(p_user_ids, p_max_sessions) AS u(user_id, max_sessions)
+         WHERE u.max_sessions > 0
+         ORDER BY lock_key
+    LOOP
+        PERFORM pg_advisory_xact_lock(1414820459, v_lock_key);
+    END LOOP;
+    FOR i IN 1 .. coalesce(array_length(p_session_ids, 1), 0) LOOP
+        session_index := i;
+        evicted := '{}';
+        IF p_max_sessions[i] > 0 THEN
+            SELECT count(*) INTO v_active
+              FROM token_sessions AS s
+             WHERE s.user_id = p_user_ids[i] AND s.revoked_at IS NULL AND s.expires_at > p_now[i]
+               AND (p_idle_cutoffs[i] IS NULL OR s.last_active_at > p_idle_cutoffs[i])
+               AND (p_created_cutoffs[i] IS NULL OR s.created_at > p_created_cutoffs[i]);
+            IF v_active >= p_max_sessions[i] THEN
+                IF NOT p_evict_oldest[i] THEN
+                    evicted := NULL;
+                    RETURN NEXT;
+                    CONTINUE;
+                END IF;
+                SELECT coalesce(array_agg(r.revoked_session_id), '{}') INTO evicted
+                  FROM token_tracking_revoke_sessions(ARRAY(
+                           SELECT s.session_id
+                             FROM token_sessions AS s
+                            WHERE s.user_id = p_user_ids[i] AND s.revoked_at IS NULL AND s.expires_at > p_now[i]
+                              AND (p_idle_cutoffs[i] IS NULL OR s.last_active_at > p_idle_cutoffs[i])
+                              AND (p_created_cutoffs[i] IS NULL OR s.created_at > p_created_cutoffs[i])
+                            ORDER BY s.seq
+                            LIMIT v_active - p_max_sessions[i] + 1),
+                       p_now[i], 'evicted') AS r;
             END IF;
-            SELECT coalesce(array_agg(r.revoked_session_id), '{}') INTO v_evicted
-              FROM token_tracking_revoke_sessions(ARRAY(
-                       SELECT s.session_id
-                         FROM token_sessions AS s
-                        WHERE s.user_id = p_user_id AND s.revoked_at IS NULL AND s.expires_at > p_now
-                          AND (p_idle_cutoff IS NULL OR s.last_active_at > p_idle_cutoff)
-                          AND (p_created_cutoff IS NULL OR s.created_at > p_created_cutoff)
-                        ORDER BY s.seq
-                        LIMIT v_active - p_max_sessions + 1),
-                   p_now, 'evicted') AS r;
         END IF;
-    END IF;
-    INSERT INTO token_sessions (session_id, user_id, created_at, last_active_at, expires_at, client_ip, user_agent)
-    VALUES (p_session_id, p_user_id, p_issued_at[1], p_issued_at[1],
-            (SELECT max(e) FROM unnest(p_expires_at) AS e), p_client_ip, p_user_agent);
+        INSERT INTO token_sessions (session_id, user_id, created_at, last_active_at, expires_at, client_ip, user_agent)
+        SELECT p_session_ids[i], p_user_ids[i], min(t.issued_at), min(t.issued_at), max(t.expires_at), p_client_ips[i], p_user_agents[i]
+          FROM unnest(p_token_sessions, p_issued_at, p_expires_at) AS t(session_index, issued_at, expires_at)
+         WHERE t.session_index = i;
+        v_recorded := v_recorded || i;
+        RETURN NEXT;
+    END LOOP;
+    -- The tokens of every recorded session at once (none depends on them above).
     INSERT INTO issued_tokens (jti, user_id, session_id, token_use, issued_at, expires_at, client_ip, user_agent, key_id, access_jti)
-    SELECT t.jti, p_user_id, p_session_id, t.token_use, t.issued_at, t.expires_at, p_client_ip, p_user_agent, t.key_id, t.access_jti
-      FROM unnest(p_jtis, p_token_uses, p_issued_at, p_expires_at, p_key_ids, p_access_jtis)
-           AS t(jti, token_use, issued_at, expires_at, key_id, access_jti);
-    RETURN v_evicted;
+    SELECT t.jti, p_user_ids[t.session_index], p_session_ids[t.session_index], t.token_use, t.issued_at, t.expires_at,
+           p_client_ips[t.session_index], p_user_agents[t.session_index], t.key_id, t.access_jti
+      FROM unnest(p_token_sessions, p_jtis, p_token_uses, p_issued_at, p_expires_at, p_key_ids, p_access_jtis)
+           AS t(session_index, jti, token_use, issued_at, expires_at, key_id, access_jti)
+     WHERE t.session_index = ANY(v_recorded);
 END;
 $$;
 
@@ -150,5 +181,5 @@ BEGIN
 END;
 $$;
 
--- Replaced by token_tracking_start_session.
+-- Replaced by token_tracking_start_sessions.
 DROP FUNCTION "token_tracking_insert_below_cap"(VARCHAR, INTEGER, TIMESTAMPTZ, VARCHAR[], VARCHAR[], VARCHAR[], TIMESTAMPTZ[], TIMESTAMPTZ[], VARCHAR[], VARCHAR[]);
