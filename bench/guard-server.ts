@@ -1,17 +1,20 @@
 /**
  * A benchmark server process: the three routes of bench-app on a random
- * loopback port, with or without the revocation replica (BENCH_CACHE=1).
+ * loopback port, with or without the revocation replica (BENCH_CACHE=1),
+ * with an OpenTelemetry SDK installed or not (BENCH_TELEMETRY=1).
  * Prints {"port": N} on stdout once listening; stops on SIGTERM.
  */
 import 'reflect-metadata';
 import { createPrismaClient } from '../dev/prisma.js';
 import { RevocationChecker } from '../src/index.js';
 import { benchOptions, createBenchApp } from './bench-app.js';
+import { installTelemetrySdk } from './telemetry-sdk.js';
 
 async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL!;
   const prisma = createPrismaClient(url, 20);
   const withCache = process.env.BENCH_CACHE === '1';
+  if (process.env.BENCH_TELEMETRY === '1') installTelemetrySdk();
   const app = await createBenchApp(benchOptions(prisma, withCache ? { revocationReplica: { connectionString: url } } : {}));
   await app.listen(0, '127.0.0.1');
   // Measure only once every check can be answered from memory.

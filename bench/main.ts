@@ -29,6 +29,8 @@ const POPULATION = Number(process.env.BENCH_POPULATION ?? 1_000_000);
 /** Rows in issued_tokens for the cost-growth comparison (ten million). */
 const GROWN_ROWS = Number(process.env.BENCH_GROWN_ROWS ?? 10_000_000);
 const CONNECTIONS = 50;
+/** Some sections only, by name (BENCH_ONLY=issuance,growth); docs/benchmarks.md is then left as it is. */
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((name) => name.trim()) : undefined;
 const report: string[] = [];
 const verdicts: Array<{ figure: string; value: string; target: string; met: boolean }> = [];
 
@@ -62,12 +64,19 @@ async function main(): Promise<void> {
       say(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, PostgreSQL ${version}` +
         ` (${postgres.embedded ? 'embedded' : 'DATABASE_URL'}). Rounds: ${ROUNDS} × ${ROUND_SECONDS} s, ${CONNECTIONS} connections.`);
       say();
-      await guardThroughput(postgres.url);
-      await issuanceRate(prisma);
-      await revocationPropagation(postgres.url, prisma);
-      await replicaLoadAndMemory(postgres.url, admin);
-      await costGrowth(prisma, admin);
-      await purgeOneMillion(prisma, admin);
+      const sections: Record<string, () => Promise<void>> = {
+        guard: () => guardThroughput(postgres.url),
+        issuance: () => issuanceRate(prisma),
+        propagation: () => revocationPropagation(postgres.url, prisma),
+        replica: () => replicaLoadAndMemory(postgres.url, admin),
+        growth: () => costGrowth(prisma, admin),
+        purge: () => purgeOneMillion(prisma, admin),
+      };
+      for (const name of ONLY ?? Object.keys(sections)) {
+        const section = sections[name];
+        if (!section) throw new Error(`BENCH_ONLY: no section "${name}" (sections: ${Object.keys(sections).join(', ')})`);
+        await section();
+      }
       summary();
     } finally {
       await admin.end();
@@ -77,6 +86,8 @@ async function main(): Promise<void> {
     await postgres.stop();
   }
   say(`Total time: ${fixed((Date.now() - started) / 1000, 0)} s.`);
+  // A partial run does not replace the full report.
+  if (ONLY) return;
   const docs = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
   await mkdir(new URL('../../docs/', import.meta.url), { recursive: true });
   await writeFile(docs, [
@@ -96,7 +107,9 @@ async function main(): Promise<void> {
 /**
  * 1. Guarded requests: TrackedJwtGuard with the revocation replica against a
  * plain passport-jwt guard with no revocation check, on a hot set of 1,000
- * tokens and on a million distinct live tokens (1 % revoked) in round robin.
+ * tokens and on a million distinct live tokens (1 % revoked) in round robin;
+ * and the same guard in a process with an OpenTelemetry SDK installed, which
+ * records the check-latency histogram and the rejection counters.
  */
 async function guardThroughput(databaseUrl: string): Promise<void> {
   say('## 1. Guarded requests on the example application (autocannon, same handler on every route)');
@@ -106,11 +119,13 @@ async function guardThroughput(databaseUrl: string): Promise<void> {
   say(`(${POPULATION} live tokens of ${Math.ceil(POPULATION / 4)} users, every 100th revoked, created in ${fixed((Date.now() - started) / 1000, 0)} s)`);
   const replicated = await startServer(databaseUrl, true);
   const direct = await startServer(databaseUrl, false);
+  const instrumented = await startServer(databaseUrl, true, true);
   try {
     for (const [name, population] of [['1,000 hot tokens', hot], [`${POPULATION.toLocaleString('en')} tokens, round robin`, large]] as const) {
       const routes = [
         { name: '(a) plain passport-jwt, no revocation check', url: `${replicated.url}/bench/plain`, counts: false },
         { name: '(b) TrackedJwtGuard, revocation replica', url: `${replicated.url}/bench/tracked`, counts: true },
+        { name: '(c) same as (b), OpenTelemetry SDK installed', url: `${instrumented.url}/bench/tracked`, counts: true },
         ...(population === hot ? [{ name: '(b0) TrackedJwtGuard, no replica (a query a request)', url: `${direct.url}/bench/tracked`, counts: true }] : []),
       ];
       for (const route of routes) await load(route.url, population, 2, route.counts);
@@ -139,14 +154,17 @@ async function guardThroughput(databaseUrl: string): Promise<void> {
       // exposed to the machine's drifting load than a ratio of medians.
       const ratio = (top: string, bottom: string) => median(rpsOf(top).map((value, round) => value / rpsOf(bottom)[round]!));
       const tracked = ratio('(b)', '(a)');
-      say(`ratio b/a = ${fixed(tracked)}${population === hot ? `   (b0/a = ${fixed(ratio('(b0)', '(a)'))})` : ''}; median of the per-round ratios`);
+      const instrumentation = ratio('(c)', '(b)');
+      say(`ratio b/a = ${fixed(tracked)}${population === hot ? `   (b0/a = ${fixed(ratio('(b0)', '(a)'))})` : ''}; c/b = ${fixed(instrumentation)}; medians of the per-round ratios`);
       say(`revoked tokens sent to the tracked routes: ${revokedSent}, refused with 401 TOKEN_REVOKED: ${revokedRefused}`);
       target(`guard ÷ plain passport-jwt, ${name}`, tracked, '>=', 0.95);
+      target(`guard with OpenTelemetry SDK ÷ guard without, ${name}`, instrumentation, '>=', 0.95);
       verdicts.push({ figure: `revoked tokens refused (${name})`, value: `${revokedRefused} of ${revokedSent}`, target: 'all', met: revokedSent > 0 && revokedRefused === revokedSent });
       say();
     }
   } finally {
     replicated.stop();
+    instrumented.stop();
     direct.stop();
   }
 }
@@ -162,9 +180,11 @@ async function issuanceRate(prisma: PrismaClient): Promise<void> {
   line('generateToken, cap 5, 1000 users (reject)', rates.many);
   line('generateToken, one hot user, every login counted (reject)', rates.hot);
   line('generateToken, one hot user at cap 5 (evict-oldest)', rates.evict);
+  say(`${'one caller at a time: plain INSERT'.padEnd(60)} ${fixed(median(rates.insertAlone), 0).padStart(6)} /s`);
+  line('one caller at a time: generateToken, cap 5 (reject)', rates.alone, median(rates.insertAlone));
   const evictRatio = median(rates.evict) / median(rates.hot);
   say(`evict-oldest ÷ reject, one hot user: ${fixed(evictRatio)}`);
-  say('(each login is one statement calling token_tracking_start_session: lock, count, evict if asked, insert)');
+  say('(the logins of one event-loop turn share one statement calling token_tracking_start_sessions: locks, then per login count, evict if asked, insert)');
   target('issuance (reject, 1000 users) ÷ plain INSERT', median(rates.many) / base, '>=', 0.8);
   target('issuance, one hot user at cap, evict-oldest ÷ reject hot user', evictRatio, '>=', 0.7);
   say();
@@ -173,18 +193,25 @@ async function issuanceRate(prisma: PrismaClient): Promise<void> {
 async function measureIssuance(prisma: PrismaClient, label: string) {
   const operations = 2000;
   const concurrency = 20;
-  const rates = { insert: [] as number[], many: [] as number[], hot: [] as number[], evict: [] as number[] };
+  const rates = {
+    insert: [] as number[], many: [] as number[], hot: [] as number[], evict: [] as number[],
+    insertAlone: [] as number[], alone: [] as number[],
+  };
+  const insertOne = () => prisma.$executeRaw`
+    INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at)
+    VALUES (${randomBytes(32).toString('base64url')}, 'baseline-user', 'baseline', now(), now() + interval '1 hour')`;
   await withService(prisma, { maxUserSessions: 5 }, async (capped) => {
     await withService(prisma, { maxUserSessions: 1_000_000 }, async (hotUser) => {
       await withService(prisma, { maxUserSessions: 5, sessionLimitPolicy: 'evict-oldest' }, async (evicting) => {
         for (let round = 0; round < ROUNDS; round++) {
-          rates.insert.push(await rate(operations, concurrency, () => prisma.$executeRaw`
-            INSERT INTO issued_tokens (jti, user_id, session_id, issued_at, expires_at)
-            VALUES (${randomBytes(32).toString('base64url')}, 'baseline-user', 'baseline', now(), now() + interval '1 hour')`));
+          rates.insert.push(await rate(operations, concurrency, insertOne));
           let n = 0;
           rates.many.push(await rate(operations, concurrency, () => capped.generateToken(`${label}-many-${round}-${n++ % 1000}`)));
           rates.hot.push(await rate(operations, concurrency, () => hotUser.generateToken(`${label}-hot-user-${round}`)));
           rates.evict.push(await rate(operations, concurrency, () => evicting.generateToken(`${label}-evicting-user-${round}`)));
+          // A lone caller's login pays for the statement alone, and waits for the end of the event-loop turn.
+          rates.insertAlone.push(await rate(operations / 4, 1, insertOne));
+          rates.alone.push(await rate(operations / 4, 1, () => capped.generateToken(`${label}-alone-${round}-${n++ % 1000}`)));
         }
       });
     });
@@ -430,9 +457,14 @@ async function rate(operations: number, concurrency: number, operation: () => Pr
   return operations / ((performance.now() - started) / 1000);
 }
 
-async function startServer(databaseUrl: string, withReplica: boolean): Promise<{ url: string; stop: () => void }> {
+async function startServer(databaseUrl: string, withReplica: boolean, withTelemetry = false): Promise<{ url: string; stop: () => void }> {
   const child = fork(fileURLToPath(new URL('./guard-server.js', import.meta.url)), {
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_CACHE: withReplica ? '1' : '0' },
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl,
+      BENCH_CACHE: withReplica ? '1' : '0',
+      BENCH_TELEMETRY: withTelemetry ? '1' : '0',
+    },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
