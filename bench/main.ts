@@ -302,26 +302,28 @@ async function replicaLoadAndMemory(databaseUrl: string, admin: pg.Client): Prom
 async function costGrowth(prisma: PrismaClient, admin: pg.Client): Promise<void> {
   say(`## 5. Cost growth: ${GROWN_ROWS.toLocaleString('en')} rows in issued_tokens against 10,000`);
   await admin.query('TRUNCATE token_sessions, issued_tokens, revoked_tokens, user_token_watermarks');
-  const fill = async (rows: number) => {
+  /** Tokens first to first + count − 1 (both even: two tokens a session, never split between calls). */
+  const fill = async (first: number, count: number) => {
     const started = Date.now();
     // Nine tenths expired, the rest revoked; one session for every two tokens; 100,000 users.
-    for (let from = 1; from <= rows; from += 1_000_000) {
-      const to = Math.min(rows, from + 999_999);
+    for (let from = first; from < first + count; from += 1_000_000) {
+      const to = Math.min(first + count, from + 1_000_000);
       await admin.query(`
         WITH sessions AS (
           INSERT INTO token_sessions (session_id, user_id, created_at, last_active_at, expires_at, revoked_at, revoked_reason)
-          SELECT 'grown-s-' || n, 'grown-user-' || (n % 100000), now() - interval '3 days', now() - interval '3 days',
-                 CASE WHEN n % 10 = 0 THEN now() + interval '1 day' ELSE now() - interval '1 day' END,
-                 CASE WHEN n % 10 = 0 THEN now() - interval '1 hour' END, CASE WHEN n % 10 = 0 THEN 'revoked' END
-            FROM generate_series($1::bigint / 2 + 1, $2::bigint / 2) AS n
+          SELECT 'grown-s-' || s, 'grown-user-' || (s % 100000), now() - interval '3 days', now() - interval '3 days',
+                 CASE WHEN s % 10 = 0 THEN now() + interval '1 day' ELSE now() - interval '1 day' END,
+                 CASE WHEN s % 10 = 0 THEN now() - interval '1 hour' END, CASE WHEN s % 10 = 0 THEN 'revoked' END
+            FROM generate_series($1::bigint / 2, $2::bigint / 2 - 1) AS s
         )
         INSERT INTO issued_tokens (jti, user_id, session_id, token_use, issued_at, expires_at)
-        SELECT 'grown-t-' || n, 'grown-user-' || ((n / 2) % 100000), 'grown-s-' || (n / 2 + 1), 'access', now() - interval '3 days',
-               CASE WHEN (n / 2 + 1) % 10 = 0 THEN now() + interval '1 day' ELSE now() - interval '1 day' END
-          FROM generate_series($1::bigint - 1, $2::bigint - 2) AS n`, [from, to + 1]);
+        SELECT 'grown-t-' || t, 'grown-user-' || ((t / 2) % 100000), 'grown-s-' || (t / 2), 'access', now() - interval '3 days',
+               CASE WHEN (t / 2) % 10 = 0 THEN now() + interval '1 day' ELSE now() - interval '1 day' END
+          FROM generate_series($1::bigint, $2::bigint - 1) AS t`, [from, to]);
     }
     await admin.query(`INSERT INTO revoked_tokens (id, kind, user_id, expires_at)
-                       SELECT session_id, 'session', user_id, expires_at FROM token_sessions WHERE revoked_at IS NOT NULL AND expires_at > now()`);
+                       SELECT session_id, 'session', user_id, expires_at FROM token_sessions WHERE revoked_at IS NOT NULL AND expires_at > now()
+                       ON CONFLICT (id) DO NOTHING`);
     await admin.query('VACUUM ANALYZE token_sessions, issued_tokens, revoked_tokens');
     return Date.now() - started;
   };
@@ -341,9 +343,9 @@ async function costGrowth(prisma: PrismaClient, admin: pg.Client): Promise<void>
     });
     return { issue: median(rates.issue), check: median(rates.check), list: median(rates.list) };
   };
-  await fill(10_000);
+  await fill(0, 10_000);
   const small = await measure('small');
-  const filled = await fill(GROWN_ROWS - 10_000);
+  const filled = await fill(10_000, Math.floor((GROWN_ROWS - 10_000) / 2) * 2);
   const [{ rows }] = (await admin.query('SELECT count(*)::bigint AS rows FROM issued_tokens')).rows;
   const grown = await measure('grown');
   say(`(${Number(rows).toLocaleString('en')} rows in issued_tokens after filling for ${fixed(filled / 1000, 0)} s)`);

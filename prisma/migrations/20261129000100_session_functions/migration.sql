@@ -66,10 +66,11 @@ $$;
 -- holder of the lock, and the sessions recorded earlier in this batch, so
 -- counting and inserting are one step. At the cap a session is refused and
 -- nothing of it recorded, or (p_evict_oldest[i]) the user's sessions
--- recorded first are revoked until one more fits.
+-- recorded first are evicted until one more fits: set aside (later counts
+-- leave them out), then revoked together at the end, as one revocation.
 --
--- Returns one row per session, in order: the evicted session ids, or NULL
--- when it was refused.
+-- Returns one row per session, in order: the ids of the sessions its login
+-- evicted, or NULL when it was refused.
 --
 -- A session is active while it is not revoked, its last token has not
 -- expired, it was used after its idle cutoff and created after its created
@@ -99,6 +100,11 @@ DECLARE
     v_lock_key INTEGER;
     v_active INTEGER;
     v_recorded INTEGER[] := '{}';
+    v_refused INTEGER[] := '{}';
+    -- Sessions to evict, and for each the login (its index) that evicts it.
+    v_evicting VARCHAR[] := '{}';
+    v_evicted_by INTEGER[] := '{}';
+    v_revoked VARCHAR[] := '{}';
 BEGIN
     FOR v_lock_key IN
         SELECT DISTINCT hashtext(u.user_id) AS lock_key
@@ -109,30 +115,28 @@ BEGIN
         PERFORM pg_advisory_xact_lock(1414820459, v_lock_key);
     END LOOP;
     FOR i IN 1 .. coalesce(array_length(p_session_ids, 1), 0) LOOP
-        session_index := i;
-        evicted := '{}';
         IF p_max_sessions[i] > 0 THEN
             SELECT count(*) INTO v_active
               FROM token_sessions AS s
              WHERE s.user_id = p_user_ids[i] AND s.revoked_at IS NULL AND s.expires_at > p_now[i]
                AND (p_idle_cutoffs[i] IS NULL OR s.last_active_at > p_idle_cutoffs[i])
-               AND (p_created_cutoffs[i] IS NULL OR s.created_at > p_created_cutoffs[i]);
+               AND (p_created_cutoffs[i] IS NULL OR s.created_at > p_created_cutoffs[i])
+               AND s.session_id <> ALL(v_evicting);
             IF v_active >= p_max_sessions[i] THEN
                 IF NOT p_evict_oldest[i] THEN
-                    evicted := NULL;
-                    RETURN NEXT;
+                    v_refused := v_refused || i;
                     CONTINUE;
                 END IF;
-                SELECT coalesce(array_agg(r.revoked_session_id), '{}') INTO evicted
-                  FROM token_tracking_revoke_sessions(ARRAY(
-                           SELECT s.session_id
-                             FROM token_sessions AS s
-                            WHERE s.user_id = p_user_ids[i] AND s.revoked_at IS NULL AND s.expires_at > p_now[i]
-                              AND (p_idle_cutoffs[i] IS NULL OR s.last_active_at > p_idle_cutoffs[i])
-                              AND (p_created_cutoffs[i] IS NULL OR s.created_at > p_created_cutoffs[i])
-                            ORDER BY s.seq
-                            LIMIT v_active - p_max_sessions[i] + 1),
-                       p_now[i], 'evicted') AS r;
+                SELECT v_evicting || array_agg(oldest.session_id), v_evicted_by || array_agg(i)
+                  INTO v_evicting, v_evicted_by
+                  FROM (SELECT s.session_id
+                          FROM token_sessions AS s
+                         WHERE s.user_id = p_user_ids[i] AND s.revoked_at IS NULL AND s.expires_at > p_now[i]
+                           AND (p_idle_cutoffs[i] IS NULL OR s.last_active_at > p_idle_cutoffs[i])
+                           AND (p_created_cutoffs[i] IS NULL OR s.created_at > p_created_cutoffs[i])
+                           AND s.session_id <> ALL(v_evicting)
+                         ORDER BY s.seq
+                         LIMIT v_active - p_max_sessions[i] + 1) AS oldest;
             END IF;
         END IF;
         INSERT INTO token_sessions (session_id, user_id, created_at, last_active_at, expires_at, client_ip, user_agent)
@@ -140,7 +144,6 @@ BEGIN
           FROM unnest(p_token_sessions, p_issued_at, p_expires_at) AS t(session_index, issued_at, expires_at)
          WHERE t.session_index = i;
         v_recorded := v_recorded || i;
-        RETURN NEXT;
     END LOOP;
     -- The tokens of every recorded session at once (none depends on them above).
     INSERT INTO issued_tokens (jti, user_id, session_id, token_use, issued_at, expires_at, client_ip, user_agent, key_id, access_jti)
@@ -149,6 +152,20 @@ BEGIN
       FROM unnest(p_token_sessions, p_jtis, p_token_uses, p_issued_at, p_expires_at, p_key_ids, p_access_jtis)
            AS t(session_index, jti, token_use, issued_at, expires_at, key_id, access_jti)
      WHERE t.session_index = ANY(v_recorded);
+    IF array_length(v_evicting, 1) > 0 THEN
+        -- Stamped with the batch's latest clock reading: no eviction
+        -- predates a session it evicts. A session another revocation took
+        -- meanwhile is not reported as evicted.
+        SELECT coalesce(array_agg(r.revoked_session_id), '{}') INTO v_revoked
+          FROM token_tracking_revoke_sessions(v_evicting, (SELECT max(n) FROM unnest(p_now) AS n), 'evicted') AS r;
+    END IF;
+    RETURN QUERY
+    SELECT login.n::integer,
+           CASE WHEN login.n = ANY(v_refused) THEN NULL
+                ELSE coalesce((SELECT array_agg(e.session_id ORDER BY e.ordinal)
+                                 FROM unnest(v_evicting, v_evicted_by) WITH ORDINALITY AS e(session_id, login_index, ordinal)
+                                WHERE e.login_index = login.n AND e.session_id = ANY(v_revoked)), '{}') END
+      FROM generate_series(1, coalesce(array_length(p_session_ids, 1), 0)) AS login(n);
 END;
 $$;
 
