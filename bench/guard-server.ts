@@ -1,7 +1,8 @@
 /**
  * A benchmark server process: the three routes of bench-app on a random
  * loopback port, with or without the revocation replica (BENCH_CACHE=1),
- * with an OpenTelemetry SDK installed or not (BENCH_TELEMETRY=1).
+ * with an OpenTelemetry SDK installed or not (BENCH_TELEMETRY=1), recording
+ * each session's last use (the default) or not (BENCH_LAST_USE=0).
  * Prints {"port": N} on stdout once listening; stops on SIGTERM.
  */
 import 'reflect-metadata';
@@ -15,7 +16,10 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(url, 20);
   const withCache = process.env.BENCH_CACHE === '1';
   if (process.env.BENCH_TELEMETRY === '1') installTelemetrySdk();
-  const app = await createBenchApp(benchOptions(prisma, withCache ? { revocationReplica: { connectionString: url } } : {}));
+  const app = await createBenchApp(benchOptions(prisma, {
+    ...(withCache ? { revocationReplica: { connectionString: url } } : {}),
+    ...(process.env.BENCH_LAST_USE === '0' ? { lastUsedIntervalSeconds: 0 } : {}),
+  }));
   await app.listen(0, '127.0.0.1');
   // Measure only once every check can be answered from memory.
   const checker = app.get(RevocationChecker, { strict: false });
