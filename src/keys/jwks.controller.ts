@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Controller, Get, Header, Headers, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
 import { JWKS_ROUTE_OPTIONS, RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { Public } from '../http/public.decorator.js';
 import { setResponseHeader } from '../http/www-authenticate.js';
 
 export interface JwksRouteOptions {
@@ -21,7 +22,10 @@ export interface JsonWebKeySet {
  * never an HMAC secret) so that other services can verify tokens without
  * the signing key. Cacheable for `maxAgeSeconds`, with an ETag: publish a
  * new key at least that long before it starts signing (docs/keys.md).
+ * Public: those services fetch it without a token, also where
+ * `TrackedJwtGuard` is the application's global guard.
  */
+@Public()
 @Controller()
 export class JwksController {
   private readonly body: JsonWebKeySet;
@@ -45,12 +49,24 @@ export class JwksController {
   keys(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) response: unknown): JsonWebKeySet | undefined {
     setResponseHeader(response, 'Cache-Control', `public, max-age=${this.route.maxAgeSeconds ?? 300}`);
     setResponseHeader(response, 'ETag', this.etag);
-    if (ifNoneMatch === this.etag) {
+    if (this.matches(ifNoneMatch)) {
       const reply = response as { status?: (code: number) => unknown; code?: (code: number) => unknown };
       if (typeof reply.status === 'function') reply.status(HttpStatus.NOT_MODIFIED);
       else reply.code?.(HttpStatus.NOT_MODIFIED);
       return undefined;
     }
     return this.body;
+  }
+
+  /**
+   * RFC 9110 §13.1.2: `*`, or a list of entity tags compared weakly (a
+   * `W/` prefix does not matter), as caches and proxies send them.
+   */
+  private matches(ifNoneMatch: string | undefined): boolean {
+    if (ifNoneMatch === undefined) return false;
+    return ifNoneMatch.split(',').some((tag) => {
+      const trimmed = tag.trim();
+      return trimmed === '*' || trimmed.replace(/^W\//, '') === this.etag;
+    });
   }
 }

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { KeysUnavailableError, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService, UnknownKeyError } from '../../src/index.js';
+import { KeysUnavailableError, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService, TrackedJwtGuard, UnknownKeyError } from '../../src/index.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TokenTrackingApp } from '../support/token-tracking-app.js';
 
@@ -15,10 +15,11 @@ describe('the JWKS route and verify-only instances', () => {
   let jwksUrl: string;
   let tokens: TokenTrackingService;
   let verifyOnly: TokenTrackingApp;
+  let options: TokenTrackingModuleOptions;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const options: TokenTrackingModuleOptions = {
+    options = {
       prisma: db.prisma,
       issuer: TEST_ISSUER,
       audience: TEST_AUDIENCE,
@@ -57,8 +58,29 @@ describe('the JWKS route and verify-only instances', () => {
       ['2026-05', 'ES256', 'EC', 'sig'],
     ]);
     for (const key of body.keys) expect(key).not.toHaveProperty('d');
-    const again = await fetch(jwksUrl, { headers: { 'if-none-match': response.headers.get('etag')! } });
-    expect(again.status).toBe(304);
+    const etag = response.headers.get('etag')!;
+    for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const again = await fetch(jwksUrl, { headers: { 'if-none-match': ifNoneMatch } });
+      expect([ifNoneMatch, again.status]).toEqual([ifNoneMatch, 304]);
+    }
+    expect((await fetch(jwksUrl, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+  });
+
+  it('serves the key set without a token where TrackedJwtGuard is the global guard', async () => {
+    @Module({
+      imports: [TokenTrackingModule.forRoot({ ...options, jwksRoute: true })],
+      providers: [{ provide: APP_GUARD, useClass: TrackedJwtGuard }],
+    })
+    class GuardedIssuerModule {}
+    const guarded = await NestFactory.create(GuardedIssuerModule, { logger: false });
+    try {
+      await guarded.listen(0, '127.0.0.1');
+      const response = await fetch(`${(await guarded.getUrl()).replace('[::1]', '127.0.0.1')}/.well-known/jwks.json`);
+      expect(response.status).toBe(200);
+      expect((await response.json() as { keys: unknown[] }).keys).toHaveLength(2);
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('issues tokens that jose verifies against the served key set', async () => {
