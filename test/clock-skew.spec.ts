@@ -66,6 +66,16 @@ describe('a token whose iat lies in the future', () => {
     expect((error as Error).message).toMatch(/issued in the future/);
   });
 
+  it('is refused when its auth_time lies beyond the tolerance in the future, which would stretch sessionMaxLifetime', async () => {
+    const now = clock.now() / 1000;
+    const sessionBegun = (authTime: number) =>
+      signer.sign({ iss: TEST_ISSUER, aud: [TEST_AUDIENCE], sub: 'u', jti: `auth-${authTime}`, iat: now, exp: now + 3600, auth_time: authTime });
+    await expect(app.tokens.parseToken(sessionBegun(now + 5))).resolves.toMatchObject({ userId: 'u' });
+    const error = await app.tokens.parseToken(sessionBegun(253402300799)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TokenNotYetValidError);
+    expect((error as Error).message).toMatch(/session began in the future/);
+  });
+
   it('shows the one limit of a watermark for untracked tokens: only an iat within the tolerance after it escapes', async () => {
     const now = clock.now() / 1000;
     const early = tokenIssuedAt(now + 3);

@@ -65,6 +65,7 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 export const ErrorMessages = {
   TOKEN_TOO_SMALL: 'invalid token: too short to be a JWT',
   TOKEN_ISSUED_IN_FUTURE: 'token is not valid yet (it was issued in the future: iat is ahead of this server\'s clock)',
+  SESSION_STARTED_IN_FUTURE: 'token is not valid yet (its session began in the future: auth_time is ahead of this server\'s clock)',
   ACCESS_TOKEN_EXPECTED: 'invalid token: a refresh token cannot authenticate requests; send an access token',
   REFRESH_TOKEN_EXPECTED: 'invalid token: expected a refresh token',
   ADMIN_ACCESS_NOT_CONFIGURED:

@@ -126,6 +126,8 @@ describe('JwsCodec', () => {
       ['header that is not JSON', `${Buffer.from('{oops').toString('base64url')}.e30.c2ln`],
       ['header that is a JSON array', `${Buffer.from('[1]').toString('base64url')}.e30.c2ln`],
       ['empty segments', '..'],
+      ['header that is not UTF-8', `${Buffer.concat([Buffer.from('{"alg":"HS256","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]).toString('base64url')}.e30.c2ln`],
+      ['header behind a byte-order mark', `${Buffer.from('\ufeff{"alg":"HS256"}').toString('base64url')}.e30.c2ln`],
     ])('rejects %s as a malformed token', (_, token) => {
       expect(() => codec.verify(token)).toThrow(InvalidTokenError);
     });
@@ -136,6 +138,18 @@ describe('JwsCodec', () => {
       const signingInput = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('"just a string"').toString('base64url')}`;
       const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
       expect(() => strict.verify(`${signingInput}.${signature}`)).toThrow(InvalidTokenError);
+    });
+
+    it('rejects a signed payload that is not UTF-8 rather than reading its bytes as U+FFFD', () => {
+      const secret = randomBytes(32);
+      const strict = new JwsCodec(createHmacKeys('HS256', secret));
+      const body = Buffer.concat([Buffer.from('{"sub":"u'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+      const signingInput = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${body.toString('base64url')}`;
+      const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
+      expect(() => strict.verify(`${signingInput}.${signature}`)).toThrow(InvalidTokenError);
+      const valid = Buffer.from('{"sub":"u\u00e9"}').toString('base64url');
+      const signedValid = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${valid}`;
+      expect(strict.verify(`${signedValid}.${createHmac('sha256', secret).update(signedValid).digest('base64url')}`).payload).toEqual({ sub: 'u\u00e9' });
     });
   });
 });

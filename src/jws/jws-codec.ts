@@ -94,10 +94,17 @@ function encodeJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
+/**
+ * Refuses bytes that are not UTF-8 rather than turning them into U+FFFD:
+ * two different signed ids would otherwise read as one. The BOM is kept,
+ * so that JSON.parse refuses it as it refuses any other stray character.
+ */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function decodeJsonObject(segment: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(STRICT_UTF8.decode(Buffer.from(segment, 'base64url')));
   } catch {
     throw new InvalidTokenError();
   }

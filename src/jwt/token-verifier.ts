@@ -59,6 +59,10 @@ export class TokenVerifier {
     if (nbf !== undefined && nowSeconds + tolerance < nbf) throw new TokenNotYetValidError();
     // A token "issued in the future" would escape a revoke-all watermark set now.
     if (nowSeconds + tolerance < iat) throw new TokenNotYetValidError(ErrorMessages.TOKEN_ISSUED_IN_FUTURE);
+    // A session "begun in the future" would outlive sessionMaxLifetime.
+    if (authTime !== undefined && nowSeconds + tolerance < authTime) {
+      throw new TokenNotYetValidError(ErrorMessages.SESSION_STARTED_IN_FUTURE);
+    }
     if (claims.iss !== this.options.issuer) throw new IssuerMismatchError();
     if (!this.hasAcceptedAudience(claims.aud)) throw new AudienceMismatchError();
     return {
