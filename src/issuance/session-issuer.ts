@@ -25,7 +25,7 @@ import { RevocationChecker } from '../revocation/revocation-checker.js';
 import { SessionPolicy } from '../sessions/session-policy.js';
 import { IssuedTokenRecord, SessionLimitPolicy, TokenStore } from '../store/token-store.interface.js';
 import { TokenUse } from '../store/tracked-session.js';
-import { assertUserId, describe } from '../validation/argument-checks.js';
+import { assertOptions, assertUserId, describe } from '../validation/argument-checks.js';
 import { IssueContextSource, NormalizedIssueContext, normalizeIssueContext } from './issue-context.js';
 import { GeneratedToken, newTokenId, TokenPair } from './issued-tokens.js';
 import { assertTokenData } from './token-data.js';
@@ -137,6 +137,7 @@ export class SessionIssuer {
   private prepare(userId: unknown, data: unknown, context: unknown, issue: IssueOptions | undefined): PreparedRequest {
     assertUserId(userId);
     assertTokenData(data);
+    assertOptions(issue);
     const policy = issue?.sessionLimitPolicy ?? this.options.sessionLimitPolicy;
     if (policy !== 'reject' && policy !== 'evict-oldest') {
       throw new InvalidArgumentError(`sessionLimitPolicy must be 'reject' or 'evict-oldest' (got ${describe(policy)})`);

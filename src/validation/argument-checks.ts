@@ -28,8 +28,16 @@ export function assertId(value: unknown, name: string): asserts value is string 
   assertText(value, name, MAX_ID_LENGTH);
 }
 
+/** An options argument: absent, or an object (a string or number there is a mistake, not "no options"). */
+export function assertOptions(value: unknown, name = 'options'): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new InvalidArgumentError(`${name} must be an object or left out (got ${describe(value)})`);
+  }
+}
+
 /** The reason recorded with a revocation, or the fallback when none is given. */
 export function reasonOf(options: { reason?: unknown } | undefined, fallback: string): string {
+  assertOptions(options);
   const reason = options?.reason ?? fallback;
   assertText(reason, 'reason', MAX_REASON_LENGTH);
   return reason;
@@ -37,6 +45,7 @@ export function reasonOf(options: { reason?: unknown } | undefined, fallback: st
 
 /** Who asked for a revocation (events only), or null. */
 export function actorOf(options: { actor?: unknown } | undefined): string | null {
+  assertOptions(options);
   const actor = options?.actor;
   if (actor === undefined || actor === null) return null;
   if (typeof actor !== 'string') throw new InvalidArgumentError(`actor must be a string (got ${describe(actor)})`);
@@ -46,23 +55,25 @@ export function actorOf(options: { actor?: unknown } | undefined): string | null
 /** A valid Date between 1970 and the end of 9999. */
 export function assertDate(value: unknown, name: string): asserts value is Date {
   if (!(value instanceof Date) || !(value.getTime() >= 0 && value.getTime() <= MAX_NUMERIC_DATE * 1000)) {
-    throw new InvalidArgumentError(`${name} must be a valid Date between 1970 and 9999 (got ${describe(value)})`);
+    throw new InvalidArgumentError(`${name} must be a valid Date from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z (got ${describe(value)})`);
   }
 }
 
 export interface PageRequest {
-  readonly limit: number;
-  readonly offset: number;
+  /** From 1 to 200; left out, every session from `offset` on. */
+  readonly limit?: number;
+  /** From 0; left out, 0. */
+  readonly offset?: number;
 }
 
-/** `{ limit, offset }`: limit from 1 to 200, offset from 0. */
+/** `{ limit?, offset? }`: limit from 1 to 200, offset from 0. */
 export function assertPage(value: unknown): asserts value is PageRequest {
-  if (typeof value !== 'object' || value === null) {
-    throw new InvalidArgumentError(`page must be an object { limit, offset } (got ${describe(value)})`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(`page must be an object { limit?, offset? } (got ${describe(value)})`);
   }
   const { limit, offset } = value as Record<string, unknown>;
-  assertInteger(limit, 'limit', 1, MAX_PAGE_SIZE);
-  assertInteger(offset, 'offset', 0, MAX_PAGE_OFFSET);
+  if (limit !== undefined) assertInteger(limit, 'limit', 1, MAX_PAGE_SIZE);
+  if (offset !== undefined) assertInteger(offset, 'offset', 0, MAX_PAGE_OFFSET);
 }
 
 export function assertInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
