@@ -2,6 +2,7 @@ import { Module, Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
 import { EventSink, eventEmitterToken, TokenEventPublisher } from './events/token-event-publisher.js';
+import { TRACKED_JWT_STRATEGY_NAME } from './http/tracked-jwt-strategy-name.js';
 import { TrackedJwtStrategy } from './http/tracked-jwt.strategy.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
 import { SessionIssuer } from './issuance/session-issuer.js';
@@ -80,6 +81,7 @@ const providers: Provider[] = [
   PurgeScheduler,
   IdleSessionSweeper,
   TrackedJwtStrategy,
+  { provide: TRACKED_JWT_STRATEGY_NAME, useFactory: (strategy: TrackedJwtStrategy) => strategy.name, inject: [TrackedJwtStrategy] },
 ];
 
 /**
@@ -89,11 +91,11 @@ const providers: Provider[] = [
  * `TokenTrackingModule.forRoot({ prisma, signing, issuer, audience })`, or
  * `forRootAsync({ imports, inject, useFactory })` to take the client and the
  * keys from other modules. Add `sessionRoutes`, `adminRoutes` and
- * `jwksRoute` to mount the controllers. Import it once per process (the
- * Passport strategy it registers is process-wide).
+ * `jwksRoute` to mount the controllers. Several applications in one
+ * process each get their own Passport strategy (see `freeStrategyName`).
  */
 @Module({
   providers,
-  exports: [TokenTrackingService, TokenStore, TokenVerifier, RevocationChecker, PurgeScheduler, TokenPurger, TokenTrackingHealthIndicator],
+  exports: [TRACKED_JWT_STRATEGY_NAME, TokenTrackingService, TokenStore, TokenVerifier, RevocationChecker, PurgeScheduler, TokenPurger, TokenTrackingHealthIndicator],
 })
 export class TokenTrackingModule extends ConfigurableModuleClass {}

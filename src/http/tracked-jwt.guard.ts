@@ -1,11 +1,11 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { IS_PUBLIC_ROUTE } from './public.decorator.js';
 import { AuthenticatedRequest, requestOf } from './request-of-context.js';
 import { VERIFIED_SESSION } from './session-key.js';
-import { TRACKED_JWT_STRATEGY } from './tracked-jwt.strategy.js';
+import { TRACKED_JWT_STRATEGY, TRACKED_JWT_STRATEGY_NAME } from './tracked-jwt-strategy-name.js';
 import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
@@ -24,9 +24,17 @@ const AUTHENTICATED = Symbol.for('nestjs-token-tracking:authenticated');
  * cannot be checked. The verified token is behind `@CurrentSession()`.
  */
 @Injectable()
-export class TrackedJwtGuard extends AuthGuard(TRACKED_JWT_STRATEGY) {
-  constructor(@Inject(Reflector) protected readonly reflector: Reflector) {
-    super();
+export class TrackedJwtGuard extends AuthGuard() {
+  /**
+   * `strategyName`: the strategy of the module instance in this guard's
+   * scope (each application in a process has its own); a subclass that
+   * does not pass it gets the first one, `tracked-jwt`.
+   */
+  constructor(
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Optional() @Inject(TRACKED_JWT_STRATEGY_NAME) strategyName?: string,
+  ) {
+    super({ defaultStrategy: strategyName ?? TRACKED_JWT_STRATEGY });
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -1,6 +1,7 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-strategy';
+import passport from 'passport';
+import { Strategy as PassportStrategyBase } from 'passport-strategy';
 import { MissingTokenError } from '../errors/missing-token.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
@@ -12,10 +13,20 @@ import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
 import { AuthenticatedRequest } from './request-of-context.js';
 import { VERIFIED_SESSION } from './session-key.js';
+import { freeStrategyName } from './tracked-jwt-strategy-name.js';
 import { loadTransportErrors } from './transport-error.js';
 
-/** Name under which the strategy is registered with Passport. */
-export const TRACKED_JWT_STRATEGY = 'tracked-jwt';
+
+/**
+ * What this strategy uses of passport-strategy's base class, typed here so
+ * that the published declarations need no `@types/passport-strategy`.
+ */
+interface StrategyActions {
+  success(user: unknown, info?: unknown): void;
+  fail(challenge?: unknown, status?: number): void;
+  error(error: Error): void;
+}
+const Strategy = PassportStrategyBase as unknown as new () => StrategyActions;
 
 type VerifyCallback = (request: AuthenticatedRequest, token: string, done: (error: unknown, user?: unknown) => void) => void;
 
@@ -28,12 +39,13 @@ type VerifyCallback = (request: AuthenticatedRequest, token: string, done: (erro
 class BearerTokenStrategy extends Strategy {
   constructor(
     private readonly extract: JwtFromRequest,
+    readonly name: string,
     private readonly verifyToken: VerifyCallback,
   ) {
     super();
   }
 
-  override authenticate(request: Parameters<Strategy['authenticate']>[0]): void {
+  authenticate(request: unknown): void {
     const token = this.extract(request);
     if (!token) {
       this.fail(new MissingTokenError(), 401);
@@ -47,7 +59,7 @@ class BearerTokenStrategy extends Strategy {
       } else if (error || !user) {
         this.error(error instanceof Error ? error : new Error(`token verification failed: ${String(error)}`));
       } else {
-        this.success(user as Express.User);
+        this.success(user);
       }
     });
   }
@@ -57,20 +69,27 @@ class BearerTokenStrategy extends Strategy {
  * The `tracked-jwt` Passport strategy: signature with the pinned algorithm,
  * claims, then revocation, through `TokenTrackingService.parseToken`; then
  * the application's `resolveUser`, if any. It coexists with an
- * application's own `jwt` strategy.
+ * application's own `jwt` strategy. Registered under the first free name
+ * (`tracked-jwt` for the first module instance of a process, see
+ * `freeStrategyName`) and removed from Passport when its module closes.
  */
 @Injectable()
-export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy, TRACKED_JWT_STRATEGY) implements OnModuleInit {
+export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy) implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(TokenTrackingService) private readonly tokens: TokenTrackingService,
     @Inject(SessionActivityRecorder) private readonly activity: SessionActivityRecorder,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
   ) {
-    super(options.jwtFromRequest);
+    super(options.jwtFromRequest, freeStrategyName());
   }
 
   async onModuleInit(): Promise<void> {
     await loadTransportErrors();
+  }
+
+  onModuleDestroy(): void {
+    const registry = passport as unknown as { _strategy(name: string): unknown };
+    if (registry._strategy(this.name) === this) passport.unuse(this.name);
   }
 
   async validate(request: AuthenticatedRequest, token: string): Promise<unknown> {
