@@ -24,6 +24,13 @@ export interface ParsedKey {
 }
 
 export function parseHmacKey(kid: string, algorithm: SigningAlgorithm, secret: KeyInput): ParsedKey {
+  const given: unknown = secret;
+  if (typeof given !== 'string' && !Buffer.isBuffer(given) && !(given instanceof KeyObject)) {
+    // Most often an environment variable that is not set.
+    throw new TokenTrackingConfigurationError(
+      `key ${kid}: ${algorithm} needs its secret as a string, a Buffer or a KeyObject (got ${given === undefined ? 'undefined: is the environment variable set?' : typeof given})`,
+    );
+  }
   const key = secret instanceof KeyObject ? secret : createSecretKey(toBuffer(secret));
   if (key.type !== 'secret') {
     throw new TokenTrackingConfigurationError(`key ${kid}: ${algorithm} needs a shared secret, not a ${key.type} key`);

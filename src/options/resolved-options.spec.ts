@@ -51,6 +51,9 @@ describe('resolveTokenTrackingOptions', () => {
     ['the old name of the replica option', { revocationCache: { connectionString: 'x' } } as never, /now called revocationReplica/],
     ['routes returned by useFactory', { sessionRoutes: true } as never, /sessionRoutes shapes the module, so it cannot come from useFactory: write it next to useFactory/],
     ['an options object that is not one', null as never, /options must be an object/],
+    ['a secret from an unset environment variable', { signing: { algorithm: 'HS256', secret: undefined as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got undefined: is the environment variable set\?\)/],
+    ['a secret that is a number', { signing: { algorithm: 'HS256', secret: 12345 as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got number\)/],
+    ['a prisma option that is not a client', { prisma: {} as never }, /prisma must be a PrismaClient/],
   ])('refuses %s at startup with a message that says what to fix', (_, override, message) => {
     const attempt = () => resolveTokenTrackingOptions(override === null ? (null as never) : { ...valid, ...override });
     expect(attempt).toThrow(TokenTrackingConfigurationError);

@@ -72,6 +72,9 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
     throw new TokenTrackingConfigurationError('options must be an object (did useFactory return nothing?)');
   }
   refuseMisplacedOptions(options as unknown as Record<string, unknown>);
+  if (options.prisma !== undefined && !isPrismaClient(options.prisma)) {
+    throw new TokenTrackingConfigurationError('prisma must be a PrismaClient (or a service extending one): the value given has no $queryRaw, $executeRaw and $transaction');
+  }
   const issuer = requireNonEmpty(options.issuer, 'issuer');
   const audienceList = Array.isArray(options.audience) ? options.audience : [options.audience];
   if (audienceList.length === 0) throw new TokenTrackingConfigurationError('audience must name at least one audience');
@@ -206,4 +209,10 @@ function requireFunction<T extends Function>(value: T | undefined, name: string)
   if (value === undefined || value === null) return null;
   if (typeof value !== 'function') throw new TokenTrackingConfigurationError(`${name} must be a function`);
   return value;
+}
+
+function isPrismaClient(value: unknown): boolean {
+  const client = value as Record<string, unknown> | null;
+  return typeof client === 'object' && client !== null &&
+    typeof client.$queryRaw === 'function' && typeof client.$executeRaw === 'function' && typeof client.$transaction === 'function';
 }
