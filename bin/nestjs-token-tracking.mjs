@@ -30,13 +30,18 @@ async function main(argv) {
   return command === 'migrations' ? migrations(resolve(dir), check) : schema(resolve(dir), check);
 }
 
+/** A checkout with Windows line ends (git's autocrlf) holds the same migration. */
+function withUnixLineEnds(text) {
+  return text.replace(/\r\n/g, '\n');
+}
+
 async function migrations(target, check) {
   const names = (await readdir(ownMigrations, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
   let problems = 0;
   for (const name of names) {
     const source = join(ownMigrations, name, 'migration.sql');
     const destination = join(target, name, 'migration.sql');
-    const existing = await readFile(destination, 'utf8').catch(() => null);
+    const existing = await readFile(destination, 'utf8').then(withUnixLineEnds, () => null);
     const wanted = await readFile(source, 'utf8');
     if (existing === wanted) {
       console.log(`  up to date  ${name}`);
@@ -60,7 +65,7 @@ async function migrations(target, check) {
 async function schema(target, check) {
   const destination = join(target, 'token-tracking.prisma');
   const wanted = await readFile(ownModels, 'utf8');
-  const existing = await readFile(destination, 'utf8').catch(() => null);
+  const existing = await readFile(destination, 'utf8').then(withUnixLineEnds, () => null);
   if (existing === wanted) {
     console.log(`  up to date  ${destination}`);
     return 0;
