@@ -105,4 +105,18 @@ describe('the per-user session cap', () => {
       await bare.dispose();
     }
   });
+
+  it('refuses to start on a database without any of its tables, naming a few objects and every migration', async () => {
+    const bare = await createTestDatabase();
+    try {
+      await bare.query('DROP TABLE token_sessions, issued_tokens, revoked_tokens, user_token_watermarks CASCADE');
+      const error = await start(bare.prisma, {}).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/the database lacks token_sessions\.session_id(, [^,]+){4} and \d+ more\. Apply the library's migrations 20261128000000_token_tracking, /);
+      expect(message).toContain('20261129000000_token_sessions');
+    } finally {
+      await bare.dispose();
+    }
+  });
 });

@@ -118,8 +118,11 @@ export class PrismaTokenStore implements TokenStore {
     const missing = missingRequirements(columns, functions.map((row) => row.name));
     if (missing.length === 0) return;
     const migrations = [...new Set(missing.map((requirement) => requirement.migration))].sort();
+    // A database without any of the tables lacks dozens of objects: name the first few.
+    const objects = missing.map((requirement) => requirement.object);
+    const named = objects.length > 5 ? `${objects.slice(0, 5).join(', ')} and ${objects.length - 5} more` : objects.join(', ');
     throw new TokenTrackingConfigurationError(
-      `the database lacks ${missing.map((requirement) => requirement.object).join(', ')}. Apply the library's migrations ` +
+      `the database lacks ${named}. Apply the library's migrations ` +
         `${migrations.join(', ')}: copy them with \`npx nestjs-token-tracking migrations prisma/migrations\`, then run ` +
         '`prisma migrate deploy` (see docs/setup.md)',
     );
