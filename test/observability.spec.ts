@@ -118,6 +118,7 @@ describe('the health indicator', () => {
       tokens: {
         status: 'up',
         store: { reachable: true, latencyMs: expect.any(Number) },
+        keys: { remote: false, available: true },
         replica: { enabled: true, synced: true, connected: true, entries: 0, lastSyncedAt: expect.any(String) },
         purge: { scheduled: true, lastStartedAt: null, lastFinishedAt: null, lastOutcome: null },
       },

@@ -2,9 +2,17 @@ import { UnknownKeyError } from '../errors/unknown-key.error.js';
 import { JwsHeader } from '../jws/jws-codec.js';
 import { JwsKey } from '../jws/signing-keys.js';
 
+/** Whether the last attempt to get a key from a remote JWKS worked (null: none yet). */
+export interface RemoteKeyStatus {
+  readonly available: boolean | null;
+  /** Why the last attempt failed: the URL and the fetch's error. */
+  readonly lastError: string | null;
+}
+
 /** What a key set needs from a remote JWKS: the key a token's header names. */
 export interface RemoteKeySource {
   keyFor(header: JwsHeader): Promise<JwsKey>;
+  readonly status: RemoteKeyStatus;
   /** Loads what it needs at startup, so that a missing dependency stops the start, not a request. */
   warmUp(): Promise<void>;
 }
@@ -36,6 +44,11 @@ export class KeySet {
 
   async warmUp(): Promise<void> {
     await this.remote?.warmUp();
+  }
+
+  /** For a key set read from a JWKS URL, how fetching it goes; null otherwise. */
+  get remoteStatus(): RemoteKeyStatus | null {
+    return this.remote?.status ?? null;
   }
 
   keyFor(header: JwsHeader): JwsKey | Promise<JwsKey> {

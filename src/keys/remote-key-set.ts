@@ -1,4 +1,5 @@
 import { createPublicKey, KeyObject, webcrypto } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { AlgorithmNotAllowedError } from '../errors/algorithm-not-allowed.error.js';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { KeysUnavailableError } from '../errors/keys-unavailable.error.js';
@@ -8,7 +9,10 @@ import { AsymmetricAlgorithm, isSigningAlgorithm } from '../jws/signing-algorith
 import { assertKeyFitsAlgorithm, JwsKey } from '../jws/signing-keys.js';
 import type { RemoteKeySetOptions } from '../options/token-tracking-options.interface.js';
 import { loadOptionalPeer } from '../runtime/optional-peer.js';
-import { RemoteKeySource } from './key-set.js';
+import { RemoteKeySource, RemoteKeyStatus } from './key-set.js';
+
+/** A JWKS that cannot be fetched is logged at most this often (every request fails meanwhile). */
+const FAILURE_LOG_INTERVAL_MS = 30_000;
 
 type JwksResolver = (header: { alg: string; kid?: string }) => Promise<webcrypto.CryptoKey | KeyObject>;
 
@@ -27,6 +31,9 @@ export class RemoteKeySet implements RemoteKeySource {
   private readonly algorithms: ReadonlySet<string>;
   private readonly url: URL;
   private resolver: Promise<JwksResolver> | undefined;
+  private readonly logger = new Logger('TokenTracking');
+  private lastFailureLoggedAt = -Infinity;
+  status: RemoteKeyStatus = { available: null, lastError: null };
 
   constructor(private readonly options: RemoteKeySetOptions) {
     try {
@@ -50,10 +57,16 @@ export class RemoteKeySet implements RemoteKeySource {
       found = await (await this.resolve())({ alg: algorithm, ...(kid === undefined ? {} : { kid }) });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw new UnknownKeyError();
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
+        // The set was fetched; it just has no such key.
+        this.status = { available: true, lastError: null };
+        throw new UnknownKeyError();
+      }
       if (error instanceof TokenTrackingConfigurationError) throw error;
+      this.recordFailure(error);
       throw new KeysUnavailableError({ cause: error });
     }
+    this.status = { available: true, lastError: null };
     const key = found instanceof KeyObject ? found : KeyObject.from(found);
     const publicKey = key.type === 'public' ? key : createPublicKey(key);
     try {
@@ -63,6 +76,15 @@ export class RemoteKeySet implements RemoteKeySource {
       throw new UnknownKeyError();
     }
     return { kid: kid ?? '', algorithm, key: publicKey };
+  }
+
+  private recordFailure(error: unknown): void {
+    const lastError = `${this.url.href}: ${error instanceof Error ? error.message : String(error)}`;
+    this.status = { available: false, lastError };
+    const now = Date.now();
+    if (now - this.lastFailureLoggedAt < FAILURE_LOG_INTERVAL_MS) return;
+    this.lastFailureLoggedAt = now;
+    this.logger.warn(`cannot fetch the key set, so every token is answered 503 KEYS_UNAVAILABLE: ${lastError}`);
   }
 
   /** Loads `jose` at startup, so that a missing package stops the application there rather than at the first request. */

@@ -1,15 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { PurgeScheduler } from '../lifecycle/purge-scheduler.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
-import { describeCause } from '../store/store-failure.js';
+import { describeCause, sqlStateOf } from '../store/store-failure.js';
 import { TokenStore } from '../store/token-store.interface.js';
 
 /** What the indicator reports under its key, in the shape `@nestjs/terminus` reads. */
 export interface TokenTrackingHealth {
   status: 'up' | 'down';
   store: { reachable: boolean; latencyMs: number | null; error?: string };
+  /** A verify-only instance reading a JWKS URL: whether the last fetch worked (null: not tried yet). */
+  keys: { remote: boolean; available: boolean | null; error?: string };
   replica: { enabled: boolean; synced: boolean; connected: boolean; entries: number; lastSyncedAt: string | null };
   purge: {
     scheduled: boolean;
@@ -23,8 +25,9 @@ export interface TokenTrackingHealth {
 
 /**
  * A health indicator for `@nestjs/terminus` (or any health endpoint): down
- * when tokens cannot be checked — the database does not answer, or the
- * replica is out of sync while told to refuse requests then — and up
+ * when tokens cannot be checked — the database does not answer, the JWKS
+ * of a verify-only instance could not be fetched, or the replica is out of
+ * sync while told to refuse requests then — and up
  * otherwise, with the replica's state and the last purge in the details.
  * A failed purge is reported, not counted as down: restarting the instance
  * would not help it.
@@ -36,6 +39,9 @@ export interface TokenTrackingHealth {
  */
 @Injectable()
 export class TokenTrackingHealthIndicator {
+  private readonly logger = new Logger('TokenTracking');
+  private lastLoggedFailure: string | null = null;
+
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
     @Inject(TokenStore) private readonly store: TokenStore,
@@ -47,12 +53,19 @@ export class TokenTrackingHealthIndicator {
     const store = await this.pingStore(timeoutMs);
     const replica = this.revocations.status;
     const refusesWhenUnsynced = this.options.revocationReplica?.whenUnsynced === 'reject';
-    const down = !store.reachable || (replica.enabled && refusesWhenUnsynced && !replica.synced && !replica.overflowed);
+    const remoteKeys = this.options.keys.remoteStatus;
+    const down = !store.reachable || remoteKeys?.available === false ||
+      (replica.enabled && refusesWhenUnsynced && !replica.synced && !replica.overflowed);
     const last = this.purges.lastRun;
     return {
       [key]: {
         status: down ? 'down' : 'up',
         store,
+        keys: {
+          remote: remoteKeys !== null,
+          available: remoteKeys === null ? true : remoteKeys.available,
+          ...(remoteKeys?.lastError ? { error: remoteKeys.lastError } : {}),
+        },
         replica: {
           enabled: replica.enabled,
           synced: replica.synced,
@@ -82,9 +95,19 @@ export class TokenTrackingHealthIndicator {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
+      this.lastLoggedFailure = null;
       return { reachable: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
     } catch (error) {
-      return { reachable: false, latencyMs: null, error: describeCause(error instanceof Error && error.cause ? error.cause : error) };
+      // The health route is often public: say what failed, not where the database is (that goes to the log).
+      const cause = error instanceof Error && error.cause ? error.cause : error;
+      const detail = describeCause(cause);
+      if (detail !== this.lastLoggedFailure) this.logger.warn(`health check: the database did not answer: ${detail}`);
+      this.lastLoggedFailure = detail;
+      const sqlState = sqlStateOf(cause);
+      const summary = error instanceof Error && error.message.startsWith('no answer within')
+        ? error.message
+        : `the database did not answer${sqlState ? ` (SQLSTATE ${sqlState})` : ''}; the cause is in the server log`;
+      return { reachable: false, latencyMs: null, error: summary };
     } finally {
       clearTimeout(timer);
     }

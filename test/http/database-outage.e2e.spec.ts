@@ -55,6 +55,10 @@ describe('when the database goes down and comes back', () => {
       // Readiness says so, naming the cause, so a load balancer can route around this instance.
       const health = await running.request('GET', '/health');
       expect(health).toMatchObject({ status: 503, body: { status: 'error', error: { token_tracking: { status: 'down', store: { reachable: false } } } } });
+      // Often public: it says what failed, never where the database is.
+      const storeError = health.body.error.token_tracking.store.error as string;
+      expect(storeError).toMatch(/^(the database did not answer|no answer within)/);
+      expect(storeError).not.toContain(new URL(proxy.url).port);
 
       proxy.restore();
       await eventually(async () => expect((await running.request('GET', '/profile', { token })).status).toBe(200), 15_000);

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { INestApplication, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { KeysUnavailableError, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService, TrackedJwtGuard, UnknownKeyError } from '../../src/index.js';
+import { KeysUnavailableError, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingHealthIndicator, TokenTrackingService, TrackedJwtGuard, UnknownKeyError } from '../../src/index.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TokenTrackingApp } from '../support/token-tracking-app.js';
 
@@ -121,6 +121,12 @@ describe('the JWKS route and verify-only instances', () => {
       const error = await unreachable.tokens.parseToken(token).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(KeysUnavailableError);
       expect((error as KeysUnavailableError).getStatus()).toBe(503);
+      // Readiness says so, with the URL, so the cause is found without reading code.
+      const health = await unreachable.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator).isHealthy();
+      expect(health.token_tracking).toMatchObject({
+        status: 'down',
+        keys: { remote: true, available: false, error: expect.stringContaining('http://127.0.0.1:1/.well-known/jwks.json: ') },
+      });
     } finally {
       await unreachable.close();
     }
