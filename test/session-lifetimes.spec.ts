@@ -86,6 +86,17 @@ describe('an idle timeout (sessionIdleTimeout)', () => {
     expect(row?.revoked_reason).toBe('idle-timeout');
   });
 
+  it('refuses the refresh of a session the sweep ended with SESSION_IDLE_TIMEOUT, and a logged-out one with TOKEN_REVOKED', async () => {
+    const { tokens } = fixture.app;
+    const idle = await tokens.generateTokenPair('swept-refresh-user');
+    const loggedOut = await tokens.generateTokenPair('swept-refresh-user');
+    await tokens.revokeToken(loggedOut.accessToken.token);
+    clock.advance(600_001);
+    await fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper).sweep();
+    await expect(tokens.refresh(idle.refreshToken.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
+    await expect(tokens.refresh(loggedOut.refreshToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
+  });
+
   it('sweeps often enough for the timeout: a tenth of it, between 5 and 60 seconds', () => {
     expect([idleSweepIntervalMs(30), idleSweepIntervalMs(600), idleSweepIntervalMs(86_400)]).toEqual([5_000, 60_000, 60_000]);
     expect(idleSweepIntervalMs(120)).toBe(12_000);

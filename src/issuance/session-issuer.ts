@@ -17,6 +17,7 @@ import {
   TokenTrackingEvents,
 } from '../events/token-tracking.events.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { TOKEN_SIZE_SLACK, TokenContent, TokenSigner } from '../jwt/token-signer.js';
 import { TokenVerifier } from '../jwt/token-verifier.js';
@@ -82,7 +83,7 @@ export class SessionIssuer {
     const where = normalizeIssueContext(context);
     const presented = await this.verifier.verify(refreshToken);
     if (presented.tokenUse !== 'refresh') throw new TokenTypeMismatchError('refresh');
-    if (await this.revocations.isRevoked(presented)) throw new TokenRevokedError();
+    if (await this.revocations.isRevoked(presented)) throw await this.whyRevoked(presented);
     const nowMs = this.options.clock();
     // Tokens from before tokens carried auth_time: their session is taken to start at this one's issue.
     const sessionStartedAtMs = presented.sessionStartedAt?.getTime() ?? presented.issuedAt.getTime();
@@ -132,6 +133,18 @@ export class SessionIssuer {
       case 'not-found':
         throw new TokenRevokedError('this refresh token belongs to no tracked session (never tracked, or purged); log in again');
     }
+  }
+
+  /**
+   * A session the idle sweep (or the absolute lifetime) ended says so, as a
+   * refresh arriving before the sweep would have: the client learns that
+   * its user must log in again because of time, not because of a logout.
+   */
+  private async whyRevoked(presented: VerifiedToken): Promise<TokenTrackingError> {
+    const reason = await this.store.revocationReasonOf?.(presented.userId, presented.sessionId);
+    if (reason === 'idle-timeout') return new SessionIdleTimeoutError();
+    if (reason === 'max-lifetime') return new SessionExpiredError();
+    return new TokenRevokedError();
   }
 
   private prepare(userId: unknown, data: unknown, context: unknown, issue: IssueOptions | undefined): PreparedRequest {

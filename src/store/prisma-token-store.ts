@@ -132,6 +132,12 @@ export class PrismaTokenStore implements TokenStore {
     await this.run('pinging the database', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
   }
 
+  async revocationReasonOf(userId: string, sessionId: string): Promise<string | null> {
+    const rows = await this.run('reading why a session was revoked', () => this.prisma.$queryRaw<Array<{ reason: string | null }>>`
+      SELECT revoked_reason AS reason FROM token_sessions WHERE session_id = ${sessionId} AND user_id = ${userId}`);
+    return rows[0]?.reason ?? null;
+  }
+
   startSession(session: NewSession, limit: SessionLimit): Promise<StartSessionOutcome> {
     return this.sessionStarts.submit({ session, limit });
   }

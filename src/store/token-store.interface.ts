@@ -193,6 +193,13 @@ export interface TokenStore {
   ping?(): Promise<void>;
 
   /**
+   * Why a user's session was revoked (`idle-timeout`, `max-lifetime`, …), or
+   * null when it is not revoked or unknown: lets a refresh refused as revoked
+   * say that the session timed out.
+   */
+  revocationReasonOf?(userId: string, sessionId: string): Promise<string | null>;
+
+  /**
    * Records a new session and its tokens. When `limit.maxSessions` > 0, the
    * count of the user's active sessions and the insert are one atomic step,
    * serialised per user across every process sharing the store. At the cap,
