@@ -1,6 +1,7 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import pg from 'pg';
 import {
   MaxSessionsExceededError,
   PurgeScheduler,
@@ -93,6 +94,21 @@ describe('metrics and traces through OpenTelemetry', () => {
     for (const secret of [first.accessToken.token, first.accessToken.jti, first.sessionId, rotated.refreshToken.jti, 'metered-user']) {
       expect(everything).not.toContain(secret);
     }
+  });
+
+  it('tells a purge run skipped because another instance purges from one that purged', async () => {
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(1414820459, 0)');
+      expect(await app.tokens.purgeExpired()).toEqual({ status: 'skipped' });
+    } finally {
+      await other.query('COMMIT');
+      await other.end();
+    }
+    const purges = (await points(METRIC.operationDuration)).filter((point) => point.attributes['token_tracking.operation'] === SPAN.purge);
+    expect(purges.map((point) => point.attributes['token_tracking.outcome']).sort()).toEqual(['ok', 'skipped']);
   });
 });
 

@@ -49,7 +49,7 @@ export class IdleSessionSweeper implements OnApplicationBootstrap, BeforeApplica
   /** One sweep; never rejects. Returns how many sessions it ended. */
   sweep(): Promise<void> {
     this.running ??= this.revokeIdle()
-      .catch((error: unknown) => this.logger.error(`idle-session sweep failed, retrying at the next one: ${describeCause(error)}`))
+      .catch((error: unknown) => this.logger.error(`idle-session sweep failed, retrying at the next one: ${describeCause(error instanceof Error && error.cause ? error.cause : error)}`))
       .finally(() => {
         this.running = null;
       });

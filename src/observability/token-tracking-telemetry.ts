@@ -82,15 +82,20 @@ export class TokenTrackingTelemetry implements OnModuleInit {
     this.revocations.onCheck((durationMs, source) => this.instruments?.checkDuration.record(durationMs / 1000, { 'token_tracking.check.source': source }));
   }
 
-  /** Runs `work` in a span named `name`, recording its duration and, on failure, its error code. */
-  async trace<T>(name: (typeof SPAN)[keyof typeof SPAN], attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a span named `name`, recording its duration and its
+   * outcome: the error code on failure, else `outcomeOf(result)` (default `ok`).
+   */
+  async trace<T>(name: (typeof SPAN)[keyof typeof SPAN], attributes: Attributes, work: () => Promise<T>, outcomeOf?: (result: T) => string): Promise<T> {
     const api = this.api;
     if (!api) return work();
     const started = performance.now();
     return api.trace.getTracer(METRIC.scope).startActiveSpan(name, { attributes }, async (span) => {
       let outcome = 'ok';
       try {
-        return await work();
+        const result = await work();
+        if (outcomeOf) outcome = outcomeOf(result);
+        return result;
       } catch (error) {
         outcome = error instanceof TokenTrackingError ? error.code : 'error';
         span.setAttribute('token_tracking.error.code', outcome);
