@@ -51,7 +51,7 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
     const toleranceMs = options.clockToleranceSeconds * 1000;
     this.longestLifetimeMs = Math.max(options.expiresInSeconds, options.refreshExpiresInSeconds) * 1000 + toleranceMs;
     const settings = options.revocationReplica;
-    this.replica = settings ? new RevocationReplica(settings.maxEntries, this.longestLifetimeMs, toleranceMs) : null;
+    this.replica = settings ? new RevocationReplica(settings.maxEntries, this.longestLifetimeMs, toleranceMs, () => this.feed?.stalled ?? false) : null;
     this.feed = settings && this.replica
       ? new RevocationFeed(this.replica, {
           connectionString: settings.connectionString,

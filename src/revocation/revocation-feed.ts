@@ -1,6 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { parseRevocationAnnouncement, REVOCATION_CHANNEL } from '../store/revocation-announcements.js';
+import { EventLoopStallWatch } from './event-loop-stall-watch.js';
 import { RevocationReplica } from './revocation-replica.js';
+
+/** An event loop stalled longer than this may have left notifications unread behind requests. */
+export const STALL_THRESHOLD_MS = 250;
 
 /** The part of a `pg` Client used here (`pg` is an optional peer dependency). */
 export interface FeedClient {
@@ -49,6 +53,7 @@ export class RevocationFeed {
   private stopped = false;
   /** When the replica last became synced (epoch ms); for health checks. */
   lastSyncedAt: number | null = null;
+  private readonly stalls = new EventLoopStallWatch(STALL_THRESHOLD_MS, (gapMs) => void this.catchUpAfterStall(gapMs));
 
   constructor(
     private readonly replica: RevocationReplica,
@@ -62,11 +67,17 @@ export class RevocationFeed {
     return this.client !== null;
   }
 
+  /** The event loop has not turned for longer than `STALL_THRESHOLD_MS`. */
+  get stalled(): boolean {
+    return this.stalls.stalled;
+  }
+
   /** Connects and loads; resolves once the first attempt has finished (synced or not). */
   async start(): Promise<void> {
     this.stopped = false;
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs);
     this.sweeper.unref();
+    this.stalls.start();
     await this.connect();
   }
 
@@ -74,6 +85,7 @@ export class RevocationFeed {
     this.stopped = true;
     clearTimeout(this.reconnect);
     clearInterval(this.sweeper);
+    this.stalls.stop();
     await this.dropClient();
     this.replica.desynchronize();
   }
@@ -182,6 +194,26 @@ export class RevocationFeed {
     if (this.replica.removeExpired(this.options.clock()) && this.client && !this.loading) {
       const client = this.client;
       void this.reload(client).catch((error: Error) => this.lost(client, error));
+    }
+  }
+
+  /**
+   * After a stall, "not revoked" waits for one round trip on the listening
+   * connection: PostgreSQL sends a notification before the answer to any
+   * query issued after it, so once `SELECT 1` answers, every notification
+   * that was waiting has been applied.
+   */
+  private async catchUpAfterStall(gapMs: number): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.replica.fence();
+    this.logger.warn(`event loop stalled for ${Math.round(gapMs)} ms: checking the database until the replica has caught up`);
+    try {
+      await client.query('SELECT 1');
+    } catch (error) {
+      this.lost(client, error as Error);
+    } finally {
+      this.replica.unfence();
     }
   }
 

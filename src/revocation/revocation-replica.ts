@@ -19,6 +19,8 @@ export class RevocationReplica {
   private denied = new FingerprintTable();
   private watermarks = new FingerprintTable();
   private state: 'unsynced' | 'synced' | 'overflowed' = 'unsynced';
+  /** Round trips still proving that every notification sent before a stall has been applied. */
+  private fences = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -26,6 +28,8 @@ export class RevocationReplica {
     private readonly watermarkLifetimeMs: number,
     /** How long after its expiry a token can still be accepted: the clock tolerance. */
     private readonly toleranceMs: number,
+    /** True while notifications may be waiting unread (the event loop is stalled). */
+    private readonly stalled: () => boolean = () => false,
   ) {}
 
   get synced(): boolean {
@@ -56,7 +60,17 @@ export class RevocationReplica {
     const watermark = this.watermarks.get(token.userId);
     // A token issued in the very millisecond of a revoke-all is taken as issued after it.
     if (watermark !== undefined && watermark > token.issuedAt.getTime()) return true;
-    return this.state === 'synced' ? false : undefined;
+    // "Not revoked" needs every notification applied: not while one may be waiting unread.
+    return this.state === 'synced' && this.fences === 0 && !this.stalled() ? false : undefined;
+  }
+
+  /** Until `unfence`, answer "not revoked" from nothing (revoked is still revoked). */
+  fence(): void {
+    this.fences++;
+  }
+
+  unfence(): void {
+    this.fences = Math.max(0, this.fences - 1);
   }
 
   /** A revoked session id, or an untracked token's jti (of `userId`'s token only, when given). */
