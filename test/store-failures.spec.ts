@@ -132,6 +132,7 @@ describe('classifyStoreFailure', () => {
     ['cannot connect now, recovery (57P03)', 'unavailable', prismaError({ originalCode: '57P03', kind: 'postgres' })],
     ['connection failure (08006)', 'unavailable', prismaError({ originalCode: '08006', kind: 'postgres' })],
     ['statement timeout (57014)', 'unavailable', prismaError({ originalCode: '57014', kind: 'postgres' })],
+    ['lock timeout (55P03)', 'unavailable', prismaError({ originalCode: '55P03', kind: 'postgres' })],
     ['pool timeout (P2024)', 'unavailable', Object.assign(new Error('Timed out fetching a new connection'), { code: 'P2024' })],
     ['transaction could not start in time (P2028)', 'unavailable', Object.assign(new Error('Unable to start a transaction in the given time'), { code: 'P2028' })],
     ['a pg socket error', 'unavailable', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })],

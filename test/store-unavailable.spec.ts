@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
+import pg from 'pg';
 import { createPrismaClient } from '../dev/prisma.js';
 import { TokenStoreUnavailableError } from '../src/index.js';
+import { createTestDatabase } from './support/test-database.js';
 import { TestSigner } from './support/test-signer.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TokenTrackingApp } from './support/token-tracking-app.js';
 
@@ -42,5 +44,30 @@ describe('when the database cannot be reached', () => {
     await expect(app.tokens.generateToken('u')).rejects.toBeInstanceOf(TokenStoreUnavailableError);
     await expect(app.tokens.getUserSessionCount('u')).rejects.toBeInstanceOf(TokenStoreUnavailableError);
     await expect(app.tokens.revokeAllUserTokens('u')).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+  });
+});
+
+describe('when a table is locked longer than the role allows (lock_timeout)', () => {
+  it('answers 503 STORE_UNAVAILABLE, not a 500, and works again once the lock is gone', async () => {
+    const db = await createTestDatabase();
+    const dbName = new URL(db.url).pathname.slice(1);
+    await db.query(`ALTER DATABASE ${dbName} SET lock_timeout = '300ms'`);
+    const prisma = createPrismaClient(db.url);
+    const app = await startTokenTracking(prisma, { maxUserSessions: 3 });
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK token_sessions IN ACCESS EXCLUSIVE MODE');
+      const refused = await app.tokens.generateToken('locked-out-user').catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(TokenStoreUnavailableError);
+      await locker.query('COMMIT');
+      await expect(app.tokens.generateToken('locked-out-user')).resolves.toMatchObject({ userId: 'locked-out-user' });
+    } finally {
+      await locker.end();
+      await app.close();
+      await prisma.$disconnect();
+      await db.dispose();
+    }
   });
 });

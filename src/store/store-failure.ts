@@ -19,6 +19,8 @@ export type StoreFailureKind = 'unavailable' | 'conflict' | 'error';
 const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '57P'];
 /** query_canceled: raised by statement_timeout, the operator's way of saying "too slow counts as down". */
 const STATEMENT_TIMEOUT = '57014';
+/** lock_not_available: raised by lock_timeout while a table is locked (a migration): down for now, not a bug. */
+const LOCK_TIMEOUT = '55P03';
 const CONFLICT_SQLSTATES = new Set(['40001', '40P01']);
 
 /** Driver adapter error kinds (Prisma) for failures below SQL. */
@@ -42,7 +44,7 @@ export function classifyStoreFailure(error: unknown): StoreFailureKind {
   const sqlState = sqlStateOf(error);
   if (sqlState !== undefined) {
     if (CONFLICT_SQLSTATES.has(sqlState)) return 'conflict';
-    if (sqlState === STATEMENT_TIMEOUT || UNAVAILABLE_SQLSTATE_CLASSES.some((prefix) => sqlState.startsWith(prefix))) {
+    if (sqlState === STATEMENT_TIMEOUT || sqlState === LOCK_TIMEOUT || UNAVAILABLE_SQLSTATE_CLASSES.some((prefix) => sqlState.startsWith(prefix))) {
       return 'unavailable';
     }
     return 'error';
