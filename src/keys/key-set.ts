@@ -13,6 +13,8 @@ export interface RemoteKeyStatus {
 export interface RemoteKeySource {
   keyFor(header: JwsHeader): Promise<JwsKey>;
   readonly status: RemoteKeyStatus;
+  /** Fetches the key set (or finds it cached), only to update `status`; never throws. */
+  probe(): Promise<void>;
   /** Loads what it needs at startup, so that a missing dependency stops the start, not a request. */
   warmUp(): Promise<void>;
 }
@@ -49,6 +51,11 @@ export class KeySet {
   /** For a key set read from a JWKS URL, how fetching it goes; null otherwise. */
   get remoteStatus(): RemoteKeyStatus | null {
     return this.remote?.status ?? null;
+  }
+
+  /** For a key set read from a JWKS URL, tries to fetch it now (health checks before any request). */
+  async probeRemote(): Promise<void> {
+    await this.remote?.probe();
   }
 
   keyFor(header: JwsHeader): JwsKey | Promise<JwsKey> {

@@ -41,6 +41,10 @@ export class RemoteKeySet implements RemoteKeySource {
     } catch {
       throw new TokenTrackingConfigurationError(`signing.jwksUrl must be an absolute URL (got ${JSON.stringify(options.jwksUrl)})`);
     }
+    if (this.url.username || this.url.password) {
+      // fetch() refuses such URLs, and they would end up in logs: pass credentials another way (a query is fine).
+      throw new TokenTrackingConfigurationError('signing.jwksUrl must not carry credentials (user:password@)');
+    }
     const algorithms = Array.isArray(options.algorithms) ? options.algorithms : [];
     if (algorithms.length === 0 || !algorithms.every((algorithm) => isSigningAlgorithm(algorithm) && !algorithm.startsWith('HS'))) {
       throw new TokenTrackingConfigurationError('signing.algorithms must list the asymmetric algorithms accepted from signing.jwksUrl');
@@ -78,8 +82,17 @@ export class RemoteKeySet implements RemoteKeySource {
     return { kid: kid ?? '', algorithm, key: publicKey };
   }
 
+  async probe(): Promise<void> {
+    const [algorithm] = this.algorithms;
+    // A kid no key set holds: a fetched set answers "no such key", which counts as available.
+    await this.keyFor({ alg: algorithm!, kid: 'nestjs-token-tracking-health-probe' }).catch(() => undefined);
+  }
+
   private recordFailure(error: unknown): void {
-    const lastError = `${this.url.href}: ${error instanceof Error ? error.message : String(error)}`;
+    // Never the URL's query (it may carry a key): this goes to logs and to a health route that is often public.
+    const shown = `${this.url.origin}${this.url.pathname}`;
+    const message = (error instanceof Error ? error.message : String(error)).replaceAll(this.url.href, shown);
+    const lastError = `${shown}: ${message}`;
     this.status = { available: false, lastError };
     const now = Date.now();
     if (now - this.lastFailureLoggedAt < FAILURE_LOG_INTERVAL_MS) return;

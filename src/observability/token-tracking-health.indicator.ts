@@ -10,7 +10,7 @@ import { TokenStore } from '../store/token-store.interface.js';
 export interface TokenTrackingHealth {
   status: 'up' | 'down';
   store: { reachable: boolean; latencyMs: number | null; error?: string };
-  /** A verify-only instance reading a JWKS URL: whether the last fetch worked (null: not tried yet). */
+  /** A verify-only instance reading a JWKS URL: whether the last fetch worked (null: none has finished yet, counted as down). */
   keys: { remote: boolean; available: boolean | null; error?: string };
   replica: { enabled: boolean; synced: boolean; connected: boolean; entries: number; lastSyncedAt: string | null };
   purge: {
@@ -50,11 +50,11 @@ export class TokenTrackingHealthIndicator {
   ) {}
 
   async isHealthy(key = 'token_tracking', timeoutMs = 2_000): Promise<Record<string, TokenTrackingHealth>> {
-    const store = await this.pingStore(timeoutMs);
+    const [store] = await Promise.all([this.pingStore(timeoutMs), this.probeKeys(timeoutMs)]);
     const replica = this.revocations.status;
     const refusesWhenUnsynced = this.options.revocationReplica?.whenUnsynced === 'reject';
     const remoteKeys = this.options.keys.remoteStatus;
-    const down = !store.reachable || remoteKeys?.available === false ||
+    const down = !store.reachable || (remoteKeys !== null && remoteKeys.available !== true) ||
       (replica.enabled && refusesWhenUnsynced && !replica.synced && !replica.overflowed);
     const last = this.purges.lastRun;
     return {
@@ -82,6 +82,23 @@ export class TokenTrackingHealthIndicator {
         },
       },
     };
+  }
+
+  /**
+   * A verify-only instance with no traffic yet has never fetched its JWKS:
+   * try now, so that readiness is not "up" while every request would be 503.
+   * Also while the last attempt failed, so that readiness sees the recovery.
+   */
+  private async probeKeys(timeoutMs: number): Promise<void> {
+    const status = this.options.keys.remoteStatus;
+    if (status === null || status.available === true) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.options.keys.probeRemote(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
 
   private async pingStore(timeoutMs: number): Promise<TokenTrackingHealth['store']> {

@@ -54,6 +54,7 @@ describe('resolveTokenTrackingOptions', () => {
     ['a secret from an unset environment variable', { signing: { algorithm: 'HS256', secret: undefined as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got undefined: is the environment variable set\?\)/],
     ['a secret that is a number', { signing: { algorithm: 'HS256', secret: 12345 as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got number\)/],
     ['a prisma option that is not a client', { prisma: {} as never }, /prisma must be a PrismaClient/],
+    ['a JWKS URL with credentials in it', { signing: { jwksUrl: 'https://reader:pw@auth.example.com/jwks.json', algorithms: ['EdDSA'] } }, /signing.jwksUrl must not carry credentials/],
   ])('refuses %s at startup with a message that says what to fix', (_, override, message) => {
     const attempt = () => resolveTokenTrackingOptions(override === null ? (null as never) : { ...valid, ...override });
     expect(attempt).toThrow(TokenTrackingConfigurationError);

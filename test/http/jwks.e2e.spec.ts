@@ -114,9 +114,15 @@ describe('the JWKS route and verify-only instances', () => {
 
   it('answers 503 KEYS_UNAVAILABLE, not 401, when the key set cannot be fetched', async () => {
     const unreachable = await startTokenTracking(db.connectAnotherClient(), {
-      signing: { jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json', algorithms: ['EdDSA'] },
+      signing: { jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json?token=q5ecret', algorithms: ['EdDSA'] },
     });
     try {
+      // Readiness knows before any request has tried: it fetches the key set itself.
+      const beforeAnyRequest = (await unreachable.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator).isHealthy()).token_tracking!;
+      expect(beforeAnyRequest).toMatchObject({ status: 'down', keys: { remote: true, available: false } });
+      // The error names the URL without its query.
+      expect(beforeAnyRequest.keys.error).toMatch(/^http:\/\/127\.0\.0\.1:1\/\.well-known\/jwks\.json: /);
+      expect(beforeAnyRequest.keys.error).not.toContain('q5ecret');
       const { token } = await tokens.generateToken('unreachable-keys-user');
       const error = await unreachable.tokens.parseToken(token).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(KeysUnavailableError);
@@ -129,6 +135,17 @@ describe('the JWKS route and verify-only instances', () => {
       });
     } finally {
       await unreachable.close();
+    }
+  });
+
+  it('reports a verify-only instance up once its key set has been fetched', async () => {
+    const reading = await startTokenTracking(db.connectAnotherClient(), { signing: { jwksUrl, algorithms: ['EdDSA', 'ES256'] } });
+    try {
+      expect((await reading.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator).isHealthy()).token_tracking).toMatchObject({
+        status: 'up', keys: { remote: true, available: true },
+      });
+    } finally {
+      await reading.close();
     }
   });
 });
