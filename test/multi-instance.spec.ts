@@ -3,6 +3,7 @@ import { eventually } from './support/eventually.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
+import { withoutStall } from './support/without-stall.js';
 
 describe('two application instances on one database, with the revocation cache', () => {
   let db: TestDatabase;
@@ -35,7 +36,10 @@ describe('two application instances on one database, with the revocation cache',
 
   it('answers every check from memory: no database query at all while in sync', async () => {
     const { token } = await a.tokens.generateToken('cached-user');
-    for (let n = 0; n < 20; n++) await b.tokens.parseToken(token);
+    await withoutStall(b.get<RevocationChecker>(RevocationChecker), async () => {
+      bCalls.length = 0;
+      for (let n = 0; n < 20; n++) await b.tokens.parseToken(token);
+    });
     expect(bCalls.filter((call) => call === 'isRevoked')).toHaveLength(0);
   });
 

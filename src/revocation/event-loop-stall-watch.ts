@@ -14,6 +14,8 @@ import { performance } from 'node:perf_hooks';
 export class EventLoopStallWatch {
   private lastTurnAt = performance.now();
   private timer: NodeJS.Timeout | undefined;
+  /** Stalls noticed since start. */
+  count = 0;
 
   constructor(
     private readonly thresholdMs: number,
@@ -40,6 +42,8 @@ export class EventLoopStallWatch {
     const now = performance.now();
     const gapMs = now - this.lastTurnAt;
     this.lastTurnAt = now;
-    if (gapMs > this.thresholdMs) this.onStall(gapMs);
+    if (gapMs <= this.thresholdMs) return;
+    this.count++;
+    this.onStall(gapMs);
   }
 }

@@ -24,6 +24,8 @@ export interface ReplicaStatus {
   readonly entries: number;
   readonly bytes: number;
   readonly lastSyncedAt: Date | null;
+  /** Event-loop stalls over 250 ms noticed since start: after each, checks asked the database until the replica caught up. */
+  readonly stalls: number;
 }
 
 /**
@@ -76,6 +78,7 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
       entries: this.replica?.size ?? 0,
       bytes: this.replica?.byteLength ?? 0,
       lastSyncedAt: this.feed?.lastSyncedAt ? new Date(this.feed.lastSyncedAt) : null,
+      stalls: this.feed?.stallCount ?? 0,
     };
   }
 

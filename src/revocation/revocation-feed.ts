@@ -72,6 +72,11 @@ export class RevocationFeed {
     return this.stalls.stalled;
   }
 
+  /** Event-loop stalls noticed since start (each sent checks to the database for a moment). */
+  get stallCount(): number {
+    return this.stalls.count;
+  }
+
   /** Connects and loads; resolves once the first attempt has finished (synced or not). */
   async start(): Promise<void> {
     this.stopped = false;
