@@ -1,7 +1,6 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import pg from 'pg';
 import {
   MaxSessionsExceededError,
   PurgeScheduler,
@@ -10,6 +9,7 @@ import {
   TokenTrackingHealthIndicator,
 } from '../src/index.js';
 import { METRIC, SPAN } from '../src/observability/telemetry-names.js';
+import { whileAnotherInstancePurges } from './support/another-instance-purging.js';
 import { eventually } from './support/eventually.js';
 import { ManualClock } from './support/manual-clock.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
@@ -97,16 +97,9 @@ describe('metrics and traces through OpenTelemetry', () => {
   });
 
   it('tells a purge run skipped because another instance purges from one that purged', async () => {
-    const other = new pg.Client({ connectionString: db.url });
-    await other.connect();
-    try {
-      await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock(1414820459, 0)');
+    await whileAnotherInstancePurges(db.url, async () => {
       expect(await app.tokens.purgeExpired()).toEqual({ status: 'skipped' });
-    } finally {
-      await other.query('COMMIT');
-      await other.end();
-    }
+    });
     const purges = (await points(METRIC.operationDuration)).filter((point) => point.attributes['token_tracking.operation'] === SPAN.purge);
     expect(purges.map((point) => point.attributes['token_tracking.outcome']).sort()).toEqual(['ok', 'skipped']);
   });

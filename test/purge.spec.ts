@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { ModuleRef } from '@nestjs/core';
-import pg from 'pg';
 import { PurgeScheduler, TokensPurgedEvent, TokenTrackingEvents } from '../src/index.js';
+import { whileAnotherInstancePurges } from './support/another-instance-purging.js';
 import { ManualClock } from './support/manual-clock.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
@@ -118,18 +118,11 @@ describe('purging expired rows', () => {
   it('runs in one process at a time: skipped while another holds the purge lock', async () => {
     app = await startTokenTracking(db.prisma, { clock: clock.now });
     await insertToken('expired', at(-1));
-    const other = new pg.Client({ connectionString: db.url });
-    await other.connect();
-    try {
-      await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock(1414820459, 0)');
+    await whileAnotherInstancePurges(db.url, async () => {
       expect(await app.tokens.purgeExpired()).toEqual({ status: 'skipped' });
       expect(await remaining('issued_tokens', 'jti')).toEqual(['expired']);
-      await other.query('COMMIT');
-      expect(await app.tokens.purgeExpired()).toMatchObject({ status: 'done', tokens: 1 });
-    } finally {
-      await other.end();
-    }
+    });
+    expect(await app.tokens.purgeExpired()).toMatchObject({ status: 'done', tokens: 1 });
   });
 
   it('lets only one of two simultaneous purges run', async () => {
