@@ -23,6 +23,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = databaseUrl(adminUrl, name);
   const prisma = createPrismaClient(url);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // pool.end() resolves before its clients' sockets have closed; the DROP
+  // DATABASE ... WITH (FORCE) of dispose() can then terminate one (57P01),
+  // which the pool re-emits as 'error': without a listener that would crash
+  // whichever test file runs next in this worker.
+  pool.on('error', () => undefined);
   const extraClients: PrismaClient[] = [];
   return {
     url,
