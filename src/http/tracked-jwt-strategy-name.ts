@@ -14,9 +14,18 @@ export const TRACKED_JWT_STRATEGY_NAME = Symbol.for('nestjs-token-tracking:strat
  * module instance takes its own, and its guard asks for that one.
  */
 export function freeStrategyName(): string {
-  const registry = passport as unknown as { _strategy(name: string): unknown };
   for (let n = 1; ; n++) {
     const name = n === 1 ? TRACKED_JWT_STRATEGY : `${TRACKED_JWT_STRATEGY}-${n}`;
-    if (registry._strategy(name) === undefined) return name;
+    if (registeredStrategy(name) === undefined) return name;
   }
+}
+
+/** Takes `strategy` out of Passport's registry, if it is still the one registered under `name`. */
+export function releaseStrategyName(name: string, strategy: object): void {
+  if (registeredStrategy(name) === strategy) passport.unuse(name);
+}
+
+function registeredStrategy(name: string): unknown {
+  // Passport's own lookup; its typings do not declare it.
+  return (passport as unknown as { _strategy(name: string): unknown })._strategy(name);
 }

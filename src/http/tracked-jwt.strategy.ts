@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import passport from 'passport';
 import { Strategy as PassportStrategyBase } from 'passport-strategy';
 import { MissingTokenError } from '../errors/missing-token.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
@@ -13,9 +12,8 @@ import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
 import { AuthenticatedRequest } from './request-of-context.js';
 import { VERIFIED_SESSION } from './session-key.js';
-import { freeStrategyName } from './tracked-jwt-strategy-name.js';
+import { freeStrategyName, releaseStrategyName } from './tracked-jwt-strategy-name.js';
 import { loadTransportErrors } from './transport-error.js';
-
 
 /**
  * What this strategy uses of passport-strategy's base class, typed here so
@@ -88,8 +86,7 @@ export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy) im
   }
 
   onModuleDestroy(): void {
-    const registry = passport as unknown as { _strategy(name: string): unknown };
-    if (registry._strategy(this.name) === this) passport.unuse(this.name);
+    releaseStrategyName(this.name, this);
   }
 
   async validate(request: AuthenticatedRequest, token: string): Promise<unknown> {

@@ -5,6 +5,7 @@ import { RefreshTokenReusedError } from '../errors/refresh-token-reused.error.js
 import { SessionExpiredError } from '../errors/session-expired.error.js';
 import { SessionIdleTimeoutError } from '../errors/session-idle-timeout.error.js';
 import { TokenRevokedError } from '../errors/token-revoked.error.js';
+import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { TokenTypeMismatchError } from '../errors/token-type-mismatch.error.js';
 import { TrackingDisabledError } from '../errors/tracking-disabled.error.js';
 import { TokenEventPublisher } from '../events/token-event-publisher.js';
@@ -17,7 +18,6 @@ import {
   TokenTrackingEvents,
 } from '../events/token-tracking.events.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
-import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { TOKEN_SIZE_SLACK, TokenContent, TokenSigner } from '../jwt/token-signer.js';
 import { TokenVerifier } from '../jwt/token-verifier.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Header, Headers, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
-import { JWKS_ROUTE_OPTIONS, RESOLVED_OPTIONS } from '../internal.constants.js';
-import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { Public } from '../http/public.decorator.js';
 import { setResponseHeader } from '../http/www-authenticate.js';
+import { JWKS_ROUTE_OPTIONS, RESOLVED_OPTIONS } from '../internal.constants.js';
+import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 
 export interface JwksRouteOptions {
   /** Route path. Default `.well-known/jwks.json`. */

@@ -4,6 +4,7 @@ import { TokensRevokedEvent, TokenTrackingEvents } from '../events/token-trackin
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
+import { revocationStamp } from '../revocation/revocation-stamp.js';
 import { describeCause } from '../store/store-failure.js';
 import { TokenStore } from '../store/token-store.interface.js';
 
@@ -60,14 +61,13 @@ export class IdleSessionSweeper implements OnApplicationBootstrap, BeforeApplica
     const idle = this.options.sessionIdleTimeoutSeconds;
     if (idle === null) return;
     for (;;) {
-      const nowMs = this.options.clock();
-      const stamp = { at: new Date(nowMs), reason: 'idle-timeout', expiredBy: new Date(nowMs - this.options.clockToleranceSeconds * 1000) };
-      const { sessions } = await this.store.revokeIdleSessions(new Date(nowMs - idle * 1000), stamp, BATCH_SIZE);
+      const stamp = revocationStamp(this.options, 'idle-timeout');
+      const { sessions } = await this.store.revokeIdleSessions(new Date(stamp.at.getTime() - idle * 1000), stamp, BATCH_SIZE);
       this.revocations.sessionsRevoked(sessions.map((session) => session.sessionId));
       const byUser = new Map<string, string[]>();
       for (const { userId, sessionId } of sessions) byUser.set(userId, [...(byUser.get(userId) ?? []), sessionId]);
       for (const [userId, sessionIds] of byUser) {
-        this.events.publish(TokenTrackingEvents.REVOKED, new TokensRevokedEvent(userId, 'session', sessionIds, 'idle-timeout', null, new Date(nowMs)));
+        this.events.publish(TokenTrackingEvents.REVOKED, new TokensRevokedEvent(userId, 'session', sessionIds, stamp.reason, null, stamp.at));
       }
       if (sessions.length < BATCH_SIZE) return;
     }

@@ -3,6 +3,7 @@ import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { PurgeScheduler } from '../lifecycle/purge-scheduler.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
+import { TimedOutError, withTimeout } from '../runtime/with-timeout.js';
 import { describeCause, sqlStateOf } from '../store/store-failure.js';
 import { TokenStore } from '../store/token-store.interface.js';
 
@@ -92,26 +93,15 @@ export class TokenTrackingHealthIndicator {
   private async probeKeys(timeoutMs: number): Promise<void> {
     const status = this.options.keys.remoteStatus;
     if (status === null || status.available === true) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.options.keys.probeRemote(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    // Past the timeout the status stays as it was, which counts as down.
+    await withTimeout(this.options.keys.probeRemote(), timeoutMs, 'fetching the key set').catch(() => undefined);
   }
 
   private async pingStore(timeoutMs: number): Promise<TokenTrackingHealth['store']> {
     if (!this.store.ping) return { reachable: true, latencyMs: null };
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.store.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      await withTimeout(this.store.ping(), timeoutMs, 'the database');
       this.lastLoggedFailure = null;
       return { reachable: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
     } catch (error) {
@@ -121,12 +111,10 @@ export class TokenTrackingHealthIndicator {
       if (detail !== this.lastLoggedFailure) this.logger.warn(`health check: the database did not answer: ${detail}`);
       this.lastLoggedFailure = detail;
       const sqlState = sqlStateOf(cause);
-      const summary = error instanceof Error && error.message.startsWith('no answer within')
+      const summary = error instanceof TimedOutError
         ? error.message
         : `the database did not answer${sqlState ? ` (SQLSTATE ${sqlState})` : ''}; the cause is in the server log`;
       return { reachable: false, latencyMs: null, error: summary };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

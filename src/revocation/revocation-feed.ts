@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { withTimeout } from '../runtime/with-timeout.js';
 import { parseRevocationAnnouncement, REVOCATION_CHANNEL } from '../store/revocation-announcements.js';
 import { EventLoopStallWatch } from './event-loop-stall-watch.js';
 import { RevocationReplica } from './revocation-replica.js';
@@ -225,18 +226,10 @@ export class RevocationFeed {
   private async beat(client: FeedClient): Promise<void> {
     // A load holds the connection; its progress is proof enough of life.
     if (this.loading) return;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        client.query('SELECT 1'),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('heartbeat timed out')), this.options.heartbeatMs);
-        }),
-      ]);
+      await withTimeout(client.query('SELECT 1'), this.options.heartbeatMs, 'heartbeat');
     } catch (error) {
       this.lost(client, error as Error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

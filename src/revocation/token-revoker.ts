@@ -11,6 +11,7 @@ import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationStamp, SessionRevocationOutcome, TokenStore } from '../store/token-store.interface.js';
 import { actorOf, assertDate, assertId, assertUserId, reasonOf } from '../validation/argument-checks.js';
 import { RevocationChecker } from './revocation-checker.js';
+import { revocationStamp } from './revocation-stamp.js';
 
 /** Why and by whom, recorded with a revocation and passed to its event. */
 export interface RevokeOptions {
@@ -141,9 +142,7 @@ export class TokenRevoker {
     this.events.publish(TokenTrackingEvents.REVOKED, new TokensRevokedEvent(userId, scope, sessionIds, stamp.reason, actor, stamp.at));
   }
 
-  /** Now, and which sessions still count as live given the clock tolerance. */
   private stamp(reason: string): RevocationStamp {
-    const nowMs = this.options.clock();
-    return { at: new Date(nowMs), reason, expiredBy: new Date(nowMs - this.options.clockToleranceSeconds * 1000) };
+    return revocationStamp(this.options, reason);
   }
 }
