@@ -1,5 +1,4 @@
 import { createPublicKey, KeyObject, webcrypto } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { AlgorithmNotAllowedError } from '../errors/algorithm-not-allowed.error.js';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { KeysUnavailableError } from '../errors/keys-unavailable.error.js';
@@ -7,6 +6,7 @@ import { UnknownKeyError } from '../errors/unknown-key.error.js';
 import { JwsHeader } from '../jws/jws-codec.js';
 import { AsymmetricAlgorithm, isSigningAlgorithm } from '../jws/signing-algorithm.js';
 import { assertKeyFitsAlgorithm, JwsKey } from '../jws/signing-keys.js';
+import { ThrottledWarning } from '../observability/throttled-warning.js';
 import type { RemoteKeySetOptions } from '../options/token-tracking-options.interface.js';
 import { loadOptionalPeer } from '../runtime/optional-peer.js';
 import { RemoteKeySource, RemoteKeyStatus } from './key-set.js';
@@ -31,8 +31,7 @@ export class RemoteKeySet implements RemoteKeySource {
   private readonly algorithms: ReadonlySet<string>;
   private readonly url: URL;
   private resolver: Promise<JwksResolver> | undefined;
-  private readonly logger = new Logger('TokenTracking');
-  private lastFailureLoggedAt = -Infinity;
+  private readonly failureWarning = new ThrottledWarning(FAILURE_LOG_INTERVAL_MS);
   status: RemoteKeyStatus = { available: null, lastError: null };
 
   constructor(private readonly options: RemoteKeySetOptions) {
@@ -94,10 +93,7 @@ export class RemoteKeySet implements RemoteKeySource {
     const message = (error instanceof Error ? error.message : String(error)).replaceAll(this.url.href, shown);
     const lastError = `${shown}: ${message}`;
     this.status = { available: false, lastError };
-    const now = Date.now();
-    if (now - this.lastFailureLoggedAt < FAILURE_LOG_INTERVAL_MS) return;
-    this.lastFailureLoggedAt = now;
-    this.logger.warn(`cannot fetch the key set, so every token is answered 503 KEYS_UNAVAILABLE: ${lastError}`);
+    this.failureWarning.warn(`cannot fetch the key set, so every token is answered 503 KEYS_UNAVAILABLE: ${lastError}`);
   }
 
   /** Loads `jose` at startup, so that a missing package stops the application there rather than at the first request. */

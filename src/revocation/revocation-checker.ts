@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { ThrottledWarning } from '../observability/throttled-warning.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { loadOptionalPeer } from '../runtime/optional-peer.js';
 import { TokenIdentity, TokenStore } from '../store/token-store.interface.js';
@@ -38,12 +39,11 @@ export interface ReplicaStatus {
  */
 @Injectable()
 export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('TokenTracking');
   private readonly replica: RevocationReplica | null;
   private readonly feed: RevocationFeed | null;
   /** How long a locally applied revocation is kept when its token's expiry is not known here. */
   private readonly longestLifetimeMs: number;
-  private lastDegradedLog = 0;
+  private readonly degradedWarning = new ThrottledWarning(DEGRADED_LOG_INTERVAL_MS);
   private checkObserver: ((durationMs: number, source: 'replica' | 'database') => void) | null = null;
 
   constructor(
@@ -139,11 +139,8 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
   }
 
   private logDegraded(error: TokenStoreUnavailableError): void {
-    const now = Date.now();
-    if (now - this.lastDegradedLog < DEGRADED_LOG_INTERVAL_MS) return;
-    this.lastDegradedLog = now;
     const cause = error.cause instanceof Error ? error.cause.message : error.message;
-    this.logger.warn(`revocation checks skipped (whenStoreUnavailable: 'accept-signed'): ${cause}`);
+    this.degradedWarning.warn(`revocation checks skipped (whenStoreUnavailable: 'accept-signed'): ${cause}`);
   }
 }
 
