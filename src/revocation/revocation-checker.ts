@@ -104,8 +104,8 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
         this.checkObserver?.(performance.now() - started, 'replica');
         return verdict;
       }
-      // Out of sync (not merely over its bound) and told to fail closed.
-      if (!replica.overflowed && this.options.revocationReplica?.whenUnsynced === 'reject') {
+      // Out of sync (not merely over its bound, nor catching up after a stall) and told to fail closed.
+      if (!replica.synced && !replica.overflowed && this.options.revocationReplica?.whenUnsynced === 'reject') {
         throw new TokenStoreUnavailableError();
       }
     }
