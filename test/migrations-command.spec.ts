@@ -37,8 +37,9 @@ describe('the migrations command', () => {
   });
 
   it('takes a copy with Windows line ends as the same migration, and refuses one whose SQL changed', async () => {
-    await migrationsCommand(dir);
+    expect((await migrationsCommand(dir)).code).toBe(0);
     const folders = (await readdir(dir)).sort();
+    expect(folders.length).toBeGreaterThan(0);
     for (const folder of folders) {
       const file = join(dir, folder, 'migration.sql');
       await writeFile(file, (await readFile(file, 'utf8')).replace(/\n/g, '\r\n'));

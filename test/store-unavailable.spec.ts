@@ -52,8 +52,8 @@ describe('when a table is locked longer than the role allows (lock_timeout)', ()
     const db = await createTestDatabase();
     const dbName = new URL(db.url).pathname.slice(1);
     await db.query(`ALTER DATABASE ${dbName} SET lock_timeout = '300ms'`);
-    const prisma = createPrismaClient(db.url);
-    const app = await startTokenTracking(prisma, { maxUserSessions: 3 });
+    // A client that connects after the ALTER, so its sessions take the setting.
+    const app = await startTokenTracking(db.connectAnotherClient(), { maxUserSessions: 3 });
     const locker = new pg.Client({ connectionString: db.url });
     await locker.connect();
     try {
@@ -66,7 +66,6 @@ describe('when a table is locked longer than the role allows (lock_timeout)', ()
     } finally {
       await locker.end();
       await app.close();
-      await prisma.$disconnect();
       await db.dispose();
     }
   });

@@ -13,6 +13,7 @@ describe('two applications in one process', () => {
   let db: TestDatabase;
   let first: RunningApp;
   let second: RunningApp;
+  let secondClosed = false;
   const registered = (name: string) => (passport as unknown as { _strategy(name: string): unknown })._strategy(name) !== undefined;
 
   beforeAll(async () => {
@@ -23,7 +24,7 @@ describe('two applications in one process', () => {
 
   afterAll(async () => {
     await first?.close();
-    await second?.close();
+    if (!secondClosed) await second?.close();
     await db?.dispose();
   });
 
@@ -40,6 +41,7 @@ describe('two applications in one process', () => {
     expect(registered(TRACKED_JWT_STRATEGY)).toBe(true);
     expect(registered(`${TRACKED_JWT_STRATEGY}-2`)).toBe(true);
     await second.close();
+    secondClosed = true;
     expect(registered(`${TRACKED_JWT_STRATEGY}-2`)).toBe(false);
     const third = await startExampleApp({ prisma: db.connectAnotherClient(), tokenTracking: { signing: { algorithm: 'HS256', secret: randomBytes(32) }, issuer: 'third-app' } });
     try {

@@ -129,7 +129,7 @@ describe('every public service method, given any input', () => {
     );
   }, timeoutFor(30));
 
-  // DEFECT (RequestLike with non-string address): issueContextFromRequest
+  // Regression (RequestLike with non-string address, now recorded as unknown): issueContextFromRequest
   // calls address.startsWith() on request.ip ?? request.socket.remoteAddress
   // without checking it is a string: { headers: {}, ip: 5 } is a TypeError
   // instead of "recorded as unknown" (or INVALID_ARGUMENT).
@@ -145,7 +145,7 @@ describe('every public service method, given any input', () => {
     );
   }, timeoutFor(30));
 
-  // DEFECT (data with toJSON): assertTokenData checks JSON.stringify(data)
+  // Regression (data with toJSON, now refused unless it serialises to an object): assertTokenData checks JSON.stringify(data)
   // does not throw, but not that it serialises to an object. Data whose
   // toJSON returns a string, number, array or null is signed as such, and
   // the token generateToken returns is refused by parseToken (INVALID_CLAIMS).

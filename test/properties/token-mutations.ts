@@ -15,7 +15,6 @@ export interface Mutated {
 }
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** Characters worth putting into a token: its own alphabet, the separator and what base64 decoders tolerate or choke on. */
 const tokenChar = fc.oneof(
@@ -172,19 +171,6 @@ export const mutation: fc.Arbitrary<Mutation> = fc.array(singleMutation, { minLe
   // fast-check prints a counterexample with this; the failure's message says what the mutation did to the token.
   return Object.assign(apply, { [fc.toStringMethod]: () => `mutation of ${steps.length} step(s): see the message above` });
 });
-
-/**
- * True when `candidate` carries exactly the signed bytes of `original`
- * (header and payload segments identical) and a signature segment that
- * decodes to the same bytes: the only strings that may verify.
- */
-export function hasSameSignedBytes(original: string, candidate: string): boolean {
-  const a = original.split('.');
-  const b = candidate.split('.');
-  if (b.length !== 3 || a[0] !== b[0] || a[1] !== b[1]) return false;
-  if (!BASE64URL.test(b[2]!)) return false;
-  return Buffer.from(a[2]!, 'base64url').equals(Buffer.from(b[2]!, 'base64url'));
-}
 
 /** The other spellings of the signature's last character that decode to the same bytes (non-canonical base64url). */
 export function nonCanonicalSignatures(token: string): string[] {

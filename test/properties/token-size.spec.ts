@@ -45,7 +45,7 @@ describe('refreshing a pair whose tokens are near maxTokenSize', () => {
     return low;
   }
 
-  // DEFECT (refresh grows the tokens): iat is issuedAtMs / 1000, written with
+  // Regression (refresh grows the tokens; first tokens now leave TOKEN_SIZE_SLACK): iat is issuedAtMs / 1000, written with
   // as many decimals as the milliseconds need (…000 → no decimals, …120 → 2,
   // …123 → 3). A pair issued near maxTokenSize at a "round" millisecond is
   // refused at refresh with 401 TOKEN_TOO_LARGE whenever the refresh falls on
@@ -63,10 +63,11 @@ describe('refreshing a pair whose tokens are near maxTokenSize', () => {
           const pair = await app.tokens.generateTokenPair(user, { blob: 'x'.repeat(blob) });
           clock.advance(delayMs);
           const refreshed = await settle(() => app.tokens.refresh(pair.refreshToken.token), TOKEN_REFUSAL_CODES, 'refresh');
-          if (!refreshed.ok && refreshed.error.code === 'TOKEN_TOO_LARGE') {
+          // At most a day later, within the refresh token's 30 days: any refusal is a failure.
+          if (!refreshed.ok) {
             throw new Error(
               `a pair issued at …${show(issueMs)} ms with a ${blob}-character blob (refresh token ${pair.refreshToken.token.length} of ${MAX_TOKEN_SIZE}) ` +
-                `could not be refreshed ${delayMs} ms later: TOKEN_TOO_LARGE`,
+                `could not be refreshed ${delayMs} ms later: ${refreshed.error.code}`,
             );
           }
         },
