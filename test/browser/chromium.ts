@@ -19,10 +19,15 @@ export const chromiumPath = findChromium();
 
 /**
  * `describe` when Chromium is installed; otherwise `describe.skip` with a
- * warning, so that the rest of the suite still runs without a browser.
+ * warning, so that the rest of the suite still runs without a browser —
+ * unless CHROMIUM_REQUIRED is set (CI), where a missing browser fails.
  */
 export const describeInChromium: jest.Describe = chromiumPath
   ? describe
+  : process.env.CHROMIUM_REQUIRED
+    ? (() => {
+        throw new Error('CHROMIUM_REQUIRED is set but no Chromium was found (CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser)');
+      })()
   : (() => {
       console.warn('Chromium not installed, the browser specs are skipped: apt-get install -y chromium (or set CHROMIUM_PATH)');
       return describe.skip;
