@@ -129,16 +129,16 @@ async function main(): Promise<void> {
  * records the check-latency histogram and the rejection counters; on the
  * million, also the guard without recording each session's last use.
  */
-async function guardThroughput(databaseUrl: string): Promise<void> {
+async function guardThroughput(serverUrl: string): Promise<void> {
   say('## 1. Guarded requests on the example application (autocannon, same handler on every route)');
-  const hot = await createTokenPopulation(databaseUrl, { count: 1_000, users: 1_000, revokeEvery: 100, lifetimeSeconds: 7_200 });
+  const hot = await createTokenPopulation(serverUrl, { count: 1_000, users: 1_000, revokeEvery: 100, lifetimeSeconds: 7_200 });
   const started = Date.now();
-  const large = await createTokenPopulation(databaseUrl, { count: POPULATION, users: Math.ceil(POPULATION / 4), revokeEvery: 100, lifetimeSeconds: 7_200 });
+  const large = await createTokenPopulation(serverUrl, { count: POPULATION, users: Math.ceil(POPULATION / 4), revokeEvery: 100, lifetimeSeconds: 7_200 });
   say(`(${POPULATION} live tokens of ${Math.ceil(POPULATION / 4)} users, every 100th revoked, created in ${fixed((Date.now() - started) / 1000, 0)} s)`);
-  const replicated = await startServer(databaseUrl, true);
-  const direct = await startServer(databaseUrl, false);
-  const instrumented = await startServer(databaseUrl, true, true);
-  const unrecorded = await startServer(databaseUrl, true, false, false);
+  const replicated = await startServer(serverUrl, true);
+  const direct = await startServer(serverUrl, false);
+  const instrumented = await startServer(serverUrl, true, true);
+  const unrecorded = await startServer(serverUrl, true, false, false);
   try {
     for (const [name, population] of [['1,000 hot tokens', hot], [`${POPULATION.toLocaleString('en')} tokens, round robin`, large]] as const) {
       const routes = [
@@ -244,10 +244,10 @@ async function measureIssuance(prisma: PrismaClient, label: string) {
 }
 
 /** 3. From a revocation committed by one process to its refusal in another. */
-async function revocationPropagation(databaseUrl: string, prisma: PrismaClient): Promise<void> {
+async function revocationPropagation(serverUrl: string, prisma: PrismaClient): Promise<void> {
   say('## 3. Revocation propagation between two processes (LISTEN/NOTIFY)');
   const follower = fork(fileURLToPath(new URL('./revocation-follower.js', import.meta.url)), {
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
+    env: { ...process.env, BENCH_DATABASE_URL: serverUrl },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
@@ -283,7 +283,7 @@ async function revocationPropagation(databaseUrl: string, prisma: PrismaClient):
 }
 
 /** 4. A replica of a million unexpired revocations: load time at startup and memory. */
-async function replicaLoadAndMemory(databaseUrl: string, admin: pg.Client): Promise<void> {
+async function replicaLoadAndMemory(serverUrl: string, admin: pg.Client): Promise<void> {
   say('## 4. Revocation replica: load at startup and memory, 1,000,000 unexpired revocations');
   await admin.query(`
     INSERT INTO revoked_tokens (id, kind, user_id, expires_at)
@@ -299,7 +299,7 @@ async function replicaLoadAndMemory(databaseUrl: string, admin: pg.Client): Prom
   const loads: Array<{ entries: number; loadMs: number; bytes: number; tableBytes: number }> = [];
   for (let attempt = 0; attempt < 3; attempt++) {
     const child = fork(fileURLToPath(new URL('./replica-load.js', import.meta.url)), {
-      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
+      env: { ...process.env, BENCH_DATABASE_URL: serverUrl },
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
@@ -526,11 +526,11 @@ async function rate(operations: number, concurrency: number, operation: () => Pr
   return operations / ((performance.now() - started) / 1000);
 }
 
-async function startServer(databaseUrl: string, withReplica: boolean, withTelemetry = false, recordLastUse = true): Promise<{ url: string; stop: () => void }> {
+async function startServer(serverUrl: string, withReplica: boolean, withTelemetry = false, recordLastUse = true): Promise<{ url: string; stop: () => void }> {
   const child = fork(fileURLToPath(new URL('./guard-server.js', import.meta.url)), {
     env: {
       ...process.env,
-      BENCH_DATABASE_URL: databaseUrl,
+      BENCH_DATABASE_URL: serverUrl,
       BENCH_CACHE: withReplica ? '1' : '0',
       BENCH_TELEMETRY: withTelemetry ? '1' : '0',
       BENCH_LAST_USE: recordLastUse ? '1' : '0',

@@ -135,8 +135,8 @@ async function letOthersReachTheBinaries() {
   }
 }
 
-/** @returns {Promise<number>} */
-function findFreePort() {
+/** A loopback port nothing listens on now. @returns {Promise<number>} */
+export function findFreePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

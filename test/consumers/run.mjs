@@ -25,7 +25,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { databaseUrl, startLocalPostgres } from '../../dev/local-postgres.mjs';
+import { databaseUrl, findFreePort, startLocalPostgres } from '../../dev/local-postgres.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const consumersDir = fileURLToPath(new URL('./', import.meta.url));
@@ -210,7 +210,7 @@ async function runConsumer(consumer, tarball, env) {
  * never does. One login and one guarded request.
  */
 async function smokeTest(dir, env) {
-  const port = await freePort();
+  const port = await findFreePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: dir,
     env: { ...env, PORT: String(port), JWT_SECRET: 'consumer-smoke-test-secret-of-32-bytes!!' },
@@ -391,24 +391,14 @@ function printSummary() {
     console.log(`| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`);
     if (index === 0) console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
   }
-  for (const { consumer, tests, versions } of results) {
+  for (const { consumer, tests, versions, failure } of results) {
     console.log(`${consumer.name}: ${tests.join('; ') || 'no test counts'} (TypeScript ${versions.typescript}, Prisma ${versions.prisma}, @nestjs/passport ${versions.passport})`);
+    if (failure) console.log(`${consumer.name}: failed: ${failure}`);
   }
   if (packed) console.log(`packed tarball: ${packed.name}, ${kib(packed.bytes)} (${packed.bytes} bytes), ${packed.files} files`);
   const passed = results.filter((result) => result.ok).length;
   console.log(`${args.cache ? `npm cache: ${args.cache}\n` : ''}total: ${total} s`);
   console.log(`consumers: ${passed} passed, ${selected.length - passed} failed`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (probe.address());
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function section(title) {
