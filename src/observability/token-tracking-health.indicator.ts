@@ -13,7 +13,22 @@ export interface TokenTrackingHealth {
   store: { reachable: boolean; latencyMs: number | null; error?: string };
   /** A verify-only instance reading a JWKS URL: whether the last fetch worked (null: none has finished yet, counted as down). */
   keys: { remote: boolean; available: boolean | null; error?: string };
-  replica: { enabled: boolean; synced: boolean; connected: boolean; entries: number; lastSyncedAt: string | null };
+  replica: {
+    enabled: boolean;
+    /** Answering from memory: loaded and proved fresh within `maxStalenessMs`. */
+    synced: boolean;
+    /** Loaded, but the revocation log could not be read for longer than `maxStalenessMs`: checks ask the database. */
+    stale: boolean;
+    /** LISTEN notifications confirmed to arrive (a probe came back). */
+    connected: boolean;
+    /** `arriving`, `not-arriving` (LISTEN is configured but a probe showed nothing arrives: see the log), or `off` (polling only). */
+    notifications: 'arriving' | 'not-arriving' | 'off';
+    /** Reading a hot standby: how far behind the primary it was at the last read. */
+    standbyLagMs: number | null;
+    entries: number;
+    lastSyncedAt: string | null;
+    lastReadAt: string | null;
+  };
   purge: {
     scheduled: boolean;
     lastStartedAt: string | null;
@@ -70,9 +85,13 @@ export class TokenTrackingHealthIndicator {
         replica: {
           enabled: replica.enabled,
           synced: replica.synced,
+          stale: replica.stale,
           connected: replica.connected,
+          notifications: !this.options.revocationReplica?.connectionString ? 'off' : replica.listenFailure === null ? 'arriving' : 'not-arriving',
+          standbyLagMs: replica.standbyLagMs === null ? null : Math.round(replica.standbyLagMs),
           entries: replica.entries,
           lastSyncedAt: replica.lastSyncedAt?.toISOString() ?? null,
+          lastReadAt: replica.lastReadAt?.toISOString() ?? null,
         },
         purge: {
           scheduled: this.options.purge !== null,

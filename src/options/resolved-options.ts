@@ -2,6 +2,7 @@ import { ExtractJwt } from 'passport-jwt';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { KeySet } from '../keys/key-set.js';
 import { keySetFromOptions } from '../keys/key-set-from-options.js';
+import type { TokenTrackingPrismaClient } from '../store/prisma-client.interface.js';
 import { SessionLimitPolicy } from '../store/token-store.interface.js';
 import { JwtFromRequest } from './jwt-from-request.js';
 import {
@@ -12,9 +13,12 @@ import {
 } from './token-tracking-options.interface.js';
 
 export interface ResolvedRevocationReplica {
-  readonly connectionString: string;
+  readonly connectionString: string | null;
   readonly maxEntries: number;
   readonly heartbeatMs: number;
+  readonly pollIntervalMs: number;
+  readonly maxStalenessMs: number;
+  readonly readFrom: TokenTrackingPrismaClient | null;
   readonly whenUnsynced: 'query-database' | 'reject';
 }
 
@@ -164,14 +168,31 @@ function resolvePurge(purge: PurgeOptions | false | undefined): Required<PurgeOp
   return resolved;
 }
 
-function resolveRevocationReplica(replica: RevocationReplicaOptions | false | undefined): ResolvedRevocationReplica | null {
+function resolveRevocationReplica(replica: RevocationReplicaOptions | boolean | undefined): ResolvedRevocationReplica | null {
   if (!replica) return null;
+  if (replica === true) replica = {};
+  if (typeof replica !== 'object') throw new TokenTrackingConfigurationError(`revocationReplica must be true, false or an object (got ${String(replica)})`);
+  const pollIntervalMs = requireIntegerBetween(replica.pollIntervalMs ?? 1000, 'revocationReplica.pollIntervalMs', 20, 60_000);
+  const maxStalenessMs = requireIntegerBetween(replica.maxStalenessMs ?? Math.max(5000, 2 * pollIntervalMs), 'revocationReplica.maxStalenessMs', 2 * pollIntervalMs, 3_600_000);
+  if (replica.readFrom !== undefined && typeof (replica.readFrom as { $queryRaw?: unknown })?.$queryRaw !== 'function') {
+    throw new TokenTrackingConfigurationError('revocationReplica.readFrom must be a Prisma client (of a hot standby)');
+  }
   return {
-    connectionString: requireNonEmpty(replica.connectionString, 'revocationReplica.connectionString'),
+    connectionString: replica.connectionString === undefined ? null : requireNonEmpty(replica.connectionString, 'revocationReplica.connectionString'),
     maxEntries: requireInteger(replica.maxEntries ?? DEFAULT_REPLICA_MAX_ENTRIES, 'revocationReplica.maxEntries', 1),
     heartbeatMs: requireInteger(replica.heartbeatSeconds ?? 2, 'revocationReplica.heartbeatSeconds', 1) * 1000,
+    pollIntervalMs,
+    maxStalenessMs,
+    readFrom: replica.readFrom ?? null,
     whenUnsynced: requireOneOf(replica.whenUnsynced ?? 'query-database', 'revocationReplica.whenUnsynced', ['query-database', 'reject']),
   };
+}
+
+function requireIntegerBetween(value: unknown, name: string, minimum: number, maximum: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
+    throw new TokenTrackingConfigurationError(`${name} must be an integer from ${minimum} to ${maximum} (got ${String(value)})`);
+  }
+  return value;
 }
 
 function requireNonEmpty(value: unknown, name: string): string {

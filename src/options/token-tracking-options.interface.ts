@@ -137,12 +137,14 @@ export interface TokenTrackingModuleOptions {
   /** The scheduled purge of expired rows; `false` turns it off. */
   purge?: PurgeOptions | false;
   /**
-   * Keep every revocation in memory, kept current across instances through
-   * PostgreSQL LISTEN/NOTIFY, so that checking a token costs no query. Off
-   * unless given (it needs a connection of its own, which Prisma cannot
-   * provide). See docs/revocation-replica.md.
+   * Keep every revocation in memory, so that checking a token costs no
+   * query. The replica follows the revocation log through the Prisma
+   * client's own pool (any pooler, or a hot standby with `readFrom`), and,
+   * given a direct or session-mode `connectionString`, LISTENs as well, so
+   * that other instances' revocations apply within milliseconds. `true`
+   * (or `{}`) polls only. Off unless given. See docs/revocation-replica.md.
    */
-  revocationReplica?: RevocationReplicaOptions | false;
+  revocationReplica?: RevocationReplicaOptions | boolean;
   /**
    * When the revocation check cannot reach the database: `reject` (default)
    * refuses the request (503 in the guard); `accept-signed` lets a validly
@@ -182,15 +184,49 @@ export interface PurgeOptions {
 }
 
 export interface RevocationReplicaOptions {
-  /** The same database as the Prisma client, for one LISTEN connection (`pg` must be installed). */
-  connectionString: string;
+  /**
+   * A direct or session-mode connection string to the primary (not a
+   * transaction-mode pooler, where LISTEN cannot work: a probe detects one
+   * and says so), for one LISTEN connection; `pg` must be installed. With
+   * it, other instances' revocations apply within milliseconds; without
+   * it, within `pollIntervalMs`. Optional: the replica always follows the
+   * revocation log through the Prisma client as well.
+   */
+  connectionString?: string;
+  /**
+   * Milliseconds between reads of the revocation log (one short indexed
+   * statement through the Prisma client's pool). Without LISTEN, the time
+   * a revocation made on another instance may take to apply here. Default
+   * 1000.
+   */
+  pollIntervalMs?: number;
+  /**
+   * Milliseconds after the last successful read of the revocation log
+   * after which this instance stops answering "not revoked" from memory
+   * and asks the database (or refuses, under `whenUnsynced: 'reject'`):
+   * the bound on how stale an answer can ever be, whatever fails. At least
+   * twice `pollIntervalMs`. Default 5000.
+   */
+  maxStalenessMs?: number;
+  /**
+   * A Prisma client of a hot standby: the replica's loads and reads go
+   * there, and its freshness is measured against the primary (the `prisma`
+   * option), so a standby lagging by more than `maxStalenessMs` sends
+   * checks to the primary. Writes never go to it.
+   */
+  readFrom?: TokenTrackingPrismaClient;
   /**
    * Most revocations held in memory (32 bytes each at most). Past it the
    * instance stays correct but asks the database for every token the
    * replica does not hold, and logs it. Default 2000000 (64 MiB).
    */
   maxEntries?: number;
-  /** Seconds between liveness checks of the LISTEN connection (also their timeout). Default 2. */
+  /**
+   * Seconds between probes of the LISTEN connection: a notification sent
+   * through the pool that must arrive within this long (else the
+   * connection is made again, and the replica relies on polling meanwhile).
+   * Default 2.
+   */
   heartbeatSeconds?: number;
   /**
    * While the replica is not in sync (starting, reconnecting, over its

@@ -2,10 +2,14 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ThrottledWarning } from '../observability/throttled-warning.js';
-import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { ResolvedRevocationReplica, ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { loadOptionalPeer } from '../runtime/optional-peer.js';
 import { TokenIdentity, TokenStore } from '../store/token-store.interface.js';
-import { FeedClient, RevocationFeed } from './revocation-feed.js';
+import { FeedClient } from './notification-listener.js';
+import { PrismaRevocationLog } from './prisma-revocation-log.js';
+import { RevocationFeed } from './revocation-feed.js';
+import { StandbyFreshness } from './standby-freshness.js';
 import { RevocationReplica } from './revocation-replica.js';
 
 /** `application_name` of the replica's connection, to find it in pg_stat_activity. */
@@ -21,10 +25,21 @@ export interface ReplicaStatus {
   readonly synced: boolean;
   /** Over `maxEntries`: answering from memory only for what it holds. */
   readonly overflowed: boolean;
+  /** Loaded, but its last proof of freshness is older than `maxStalenessMs`: checks ask the database. */
+  readonly stale: boolean;
+  /** LISTEN is configured and notifications are confirmed to arrive (by a probe through the pool). */
   readonly connected: boolean;
+  /** Why notifications do not arrive, when LISTEN is configured and they do not; null otherwise. */
+  readonly listenFailure: string | null;
+  /** Why the revocation log cannot be read, while it cannot; null otherwise. */
+  readonly readFailure: string | null;
+  /** With `readFrom`: how far behind the primary the standby was at the last read, in ms. */
+  readonly standbyLagMs: number | null;
   readonly entries: number;
   readonly bytes: number;
   readonly lastSyncedAt: Date | null;
+  /** When the revocation log was last read. */
+  readonly lastReadAt: Date | null;
   /** Event-loop stalls over 250 ms noticed since start: after each, checks asked the database until the replica caught up. */
   readonly stalls: number;
 }
@@ -54,19 +69,27 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
     this.longestLifetimeMs = Math.max(options.expiresInSeconds, options.refreshExpiresInSeconds) * 1000 + toleranceMs;
     const settings = options.revocationReplica;
     this.replica = settings ? new RevocationReplica(settings.maxEntries, this.longestLifetimeMs, toleranceMs, () => this.feed?.stalled ?? false) : null;
-    this.feed = settings && this.replica
-      ? new RevocationFeed(this.replica, {
-          connectionString: settings.connectionString,
-          heartbeatMs: settings.heartbeatMs,
-          reconnectMinMs: 100,
-          reconnectMaxMs: 5_000,
-          toleranceMs,
-          watermarkLifetimeMs: this.longestLifetimeMs,
-          fetchSize: 50_000,
-          sweepMs: 60_000,
-          clock: options.clock,
-        }, createPgClient)
-      : null;
+    this.feed = settings && this.replica ? this.createFeed(settings, this.replica, toleranceMs) : null;
+  }
+
+  private createFeed(settings: ResolvedRevocationReplica, replica: RevocationReplica, toleranceMs: number): RevocationFeed {
+    const primaryLog = this.store.revocationLog?.();
+    if (!primaryLog) {
+      throw new TokenTrackingConfigurationError('revocationReplica needs a store that can read the revocation log (the Prisma store can; a custom store must implement revocationLog())');
+    }
+    const standby = settings.readFrom ? new PrismaRevocationLog(settings.readFrom) : null;
+    return new RevocationFeed(replica, standby ?? primaryLog, standby ? new StandbyFreshness(primaryLog) : null, {
+      pollIntervalMs: settings.pollIntervalMs,
+      maxStalenessMs: settings.maxStalenessMs,
+      listen: settings.connectionString ? { connectionString: settings.connectionString, probeIntervalMs: settings.heartbeatMs } : null,
+      reconnectMinMs: 200,
+      reconnectMaxMs: 10_000,
+      toleranceMs,
+      watermarkLifetimeMs: this.longestLifetimeMs,
+      pageSize: 20_000,
+      sweepMs: 60_000,
+      clock: this.options.clock,
+    }, createPgClient);
   }
 
   get status(): ReplicaStatus {
@@ -74,16 +97,22 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
       enabled: this.replica !== null,
       synced: this.replica?.synced ?? false,
       overflowed: this.replica?.overflowed ?? false,
-      connected: this.feed?.connected ?? false,
+      stale: this.replica?.stale ?? false,
+      connected: this.feed?.listening ?? false,
+      listenFailure: this.feed?.listenFailure ?? null,
+      readFailure: this.feed?.readFailure ?? null,
+      standbyLagMs: this.feed?.standbyLagMs ?? null,
       entries: this.replica?.size ?? 0,
       bytes: this.replica?.byteLength ?? 0,
       lastSyncedAt: this.feed?.lastSyncedAt ? new Date(this.feed.lastSyncedAt) : null,
+      lastReadAt: this.feed?.lastReadAt ? new Date(this.feed.lastReadAt) : null,
       stalls: this.feed?.stallCount ?? 0,
     };
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.feed?.start();
+  /** Starts the replica's feed without waiting for its first load: the application serves meanwhile. */
+  onModuleInit(): void {
+    this.feed?.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -104,7 +133,7 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
         this.checkObserver?.(performance.now() - started, 'replica');
         return verdict;
       }
-      // Out of sync (not merely over its bound, nor catching up after a stall) and told to fail closed.
+      // Out of sync or stale (not merely over its bound, nor catching up after a stall) and told to fail closed.
       if (!replica.synced && !replica.overflowed && this.options.revocationReplica?.whenUnsynced === 'reject') {
         throw new TokenStoreUnavailableError();
       }

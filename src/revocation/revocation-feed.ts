@@ -1,71 +1,99 @@
 import { Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RevocationAnnouncement } from '../store/revocation-announcements.js';
 import { withTimeout } from '../runtime/with-timeout.js';
-import { parseRevocationAnnouncement, REVOCATION_CHANNEL } from '../store/revocation-announcements.js';
+import { ThrottledWarning } from '../observability/throttled-warning.js';
+import { backoffWithJitter } from './backoff.js';
 import { EventLoopStallWatch } from './event-loop-stall-watch.js';
+import { FeedClient, NotificationListener } from './notification-listener.js';
+import { DeniedEntry, END_OF_LOG, LogRead, RevocationLog, WatermarkEntry } from './revocation-log.js';
 import { RevocationReplica } from './revocation-replica.js';
+import { StandbyFreshness } from './standby-freshness.js';
 
 /** An event loop stalled longer than this may have left notifications unread behind requests. */
 export const STALL_THRESHOLD_MS = 250;
 
-/** The part of a `pg` Client used here (`pg` is an optional peer dependency). */
-export interface FeedClient {
-  connect(): Promise<unknown>;
-  query(query: string | { text: string; rowMode: 'array' }): Promise<{ rows: unknown[] }>;
-  end(): Promise<void>;
-  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
-  on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
-  removeAllListeners(): unknown;
-}
-
 export interface RevocationFeedOptions {
-  readonly connectionString: string;
-  readonly heartbeatMs: number;
+  /** How often the log is read. */
+  readonly pollIntervalMs: number;
+  /** Past this since the snapshot of the last read, the replica stops answering "not revoked". */
+  readonly maxStalenessMs: number;
+  /** The LISTEN connection (a direct or session-mode URL), or null to poll only. */
+  readonly listen: { readonly connectionString: string; readonly probeIntervalMs: number } | null;
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
   /** Deny-list entries whose tokens expired longer ago than this are not loaded. */
   readonly toleranceMs: number;
   /** Watermarks set longer ago than this are not loaded. */
   readonly watermarkLifetimeMs: number;
-  /** Rows per FETCH while loading. */
-  readonly fetchSize: number;
+  /** Rows per statement while loading or catching up. */
+  readonly pageSize: number;
   /** How often expired entries are dropped. */
   readonly sweepMs: number;
   readonly clock: () => number;
 }
 
 /**
- * Keeps a `RevocationReplica` equal to the database: one connection that
- * LISTENs for revocations, loads a snapshot after LISTEN has taken effect
- * (so a revocation committed while loading arrives as a notification, if
- * the snapshot missed it), and applies every notification as it comes. The
- * replica answers only while this connection is known to be up: when it
- * errors, ends or misses a heartbeat, the replica stops answering; after
- * reconnecting, it is reloaded from scratch. Reconnects with backoff,
- * forever, until stopped; never throws into the application.
+ * Keeps a `RevocationReplica` equal to the database. The source of truth is
+ * the revocation log (see `RevocationLog`), read through the ordinary pool:
+ * loaded whole once, then read from the last position every
+ * `pollIntervalMs`, and after a lost connection resumed from that position
+ * rather than reloaded. Each read proves the replica fresh as of its
+ * snapshot; `maxStalenessMs` after the last proof the replica stops
+ * answering "not revoked" by itself, whatever went wrong, so a revocation is
+ * never accepted silently for longer than that.
+ *
+ * With `listen`, notifications apply other instances' revocations within
+ * milliseconds as well; a probe proves they arrive (see
+ * `NotificationListener`). Never throws into the application.
  */
 export class RevocationFeed {
   private readonly logger = new Logger('TokenTracking');
-  private client: FeedClient | null = null;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private reconnect: NodeJS.Timeout | undefined;
+  private readonly pollWarning = new ThrottledWarning(30_000);
+  private readonly listener: NotificationListener | null;
+  private readonly stalls = new EventLoopStallWatch(STALL_THRESHOLD_MS, (gapMs) => this.afterStall(gapMs));
   private sweeper: NodeJS.Timeout | undefined;
-  private loading: Promise<void> | null = null;
-  private backoffMs: number;
-  private stopped = false;
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private stopped = true;
+  /** The snapshot of the last read; null until loaded (or when a reload is due). */
+  private position: string | null = null;
+  private fenceRequested = false;
+  private failures = 0;
   /** When the replica last became synced (epoch ms); for health checks. */
   lastSyncedAt: number | null = null;
-  private readonly stalls = new EventLoopStallWatch(STALL_THRESHOLD_MS, (gapMs) => void this.catchUpAfterStall(gapMs));
+  /** When the last read of the log completed (epoch ms). */
+  lastReadAt: number | null = null;
+  /** Why the last read failed, while reads fail. */
+  readFailure: string | null = null;
 
   constructor(
     private readonly replica: RevocationReplica,
+    private readonly log: RevocationLog,
+    /** With `log` on a hot standby: the primary, to measure how far behind the standby is. */
+    private readonly standby: StandbyFreshness | null,
     private readonly options: RevocationFeedOptions,
-    private readonly createClient: (connectionString: string) => Promise<FeedClient>,
+    createClient: (connectionString: string) => Promise<FeedClient>,
   ) {
-    this.backoffMs = options.reconnectMinMs;
+    this.listener = options.listen
+      ? new NotificationListener(
+          { connectionString: options.listen.connectionString, probeIntervalMs: options.listen.probeIntervalMs,
+            reconnectMinMs: options.reconnectMinMs, reconnectMaxMs: options.reconnectMaxMs },
+          createClient,
+          (channel, payload) => log.notify(channel, payload),
+          (announcement) => this.announced(announcement),
+        )
+      : null;
   }
 
-  get connected(): boolean {
-    return this.client !== null;
+  /** Notifications are confirmed to arrive. */
+  get listening(): boolean {
+    return this.listener?.listening ?? false;
+  }
+
+  /** Why notifications do not arrive, when LISTEN is configured and they do not. */
+  get listenFailure(): string | null {
+    return this.listener?.failure ?? null;
   }
 
   /** The event loop has not turned for longer than `STALL_THRESHOLD_MS`. */
@@ -78,185 +106,174 @@ export class RevocationFeed {
     return this.stalls.count;
   }
 
-  /** Connects and loads; resolves once the first attempt has finished (synced or not). */
-  async start(): Promise<void> {
+  /** How far behind the primary the standby read last was, in ms (null when not reading a standby). */
+  get standbyLagMs(): number | null {
+    return this.standby?.lagMs ?? null;
+  }
+
+  /**
+   * Starts loading and following the log, and returns at once: the
+   * application serves while the replica loads (its checks ask the
+   * database meanwhile, or are refused under `whenUnsynced: 'reject'`).
+   */
+  start(): void {
     this.stopped = false;
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs);
     this.sweeper.unref();
     this.stalls.start();
-    await this.connect();
+    this.listener?.start();
+    this.running = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.reconnect);
     clearInterval(this.sweeper);
     this.stalls.stop();
-    await this.dropClient();
+    this.wake?.();
+    await Promise.all([this.listener?.stop(), this.running]);
     this.replica.desynchronize();
   }
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    let client: FeedClient | null = null;
-    try {
-      client = await this.createClient(this.options.connectionString);
-      const current = client;
-      current.on('notification', (message) => this.apply(current, message.channel, message.payload));
-      current.on('error', (error) => this.lost(current, error));
-      current.on('end', () => this.lost(current));
-      await current.connect();
-      await current.query(`LISTEN ${REVOCATION_CHANNEL}`);
-      if (this.stopped) {
-        await current.end().catch(() => undefined);
-        return;
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let waitMs = this.options.pollIntervalMs;
+      try {
+        // A read that hangs (a frozen database) must not stop the loop: freshness runs out meanwhile.
+        const deadlineMs = Math.max(this.options.maxStalenessMs, 5_000);
+        if (this.position === null) await this.load(deadlineMs);
+        else await withTimeout(this.read(), deadlineMs, 'reading the revocation log');
+        this.failures = 0;
+        if (this.readFailure !== null) this.logger.log('revocation log readable again; the replica is current');
+        this.readFailure = null;
+      } catch (error) {
+        this.failures++;
+        this.readFailure = (error as Error)?.message ?? String(error);
+        this.pollWarning.warn(`cannot read the revocation log (${this.readFailure}); checks ask the database once the replica is ${this.options.maxStalenessMs} ms stale`);
+        waitMs = backoffWithJitter(this.failures, this.options.pollIntervalMs, Math.max(this.options.pollIntervalMs, this.options.reconnectMaxMs));
       }
-      this.client = current;
-      await this.reload(current);
-      this.backoffMs = this.options.reconnectMinMs;
-      this.heartbeat = setInterval(() => void this.beat(current), this.options.heartbeatMs);
-      this.heartbeat.unref();
-    } catch (error) {
-      if (client && client === this.client) {
-        this.lost(client, error as Error);
-        return;
-      }
-      client?.removeAllListeners();
-      client?.on('error', () => undefined);
-      await client?.end().catch(() => undefined);
-      this.logger.warn(`revocation replica unavailable (${(error as Error)?.message ?? error}); checking the database for every token until it is back`);
-      this.scheduleReconnect();
+      await this.pause(waitMs);
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const controller = new AbortController();
+    this.wake = () => controller.abort();
+    return sleep(ms, undefined, { signal: controller.signal, ref: false }).catch(() => undefined).finally(() => {
+      this.wake = null;
+    });
   }
 
   /**
-   * Loads the snapshot on the listening connection. The listening session
-   * holds back notifications until the snapshot's transaction ends and then
-   * delivers them, before COMMIT answers: by the time the replica is marked
-   * synced, it holds the snapshot and everything committed since.
+   * Loads the whole log, page by page, each page a short statement of its
+   * own (so that many instances starting together share the database
+   * rather than hold it), then reads what was written since the snapshot
+   * taken before the first page. Every row committed before that snapshot
+   * is in some page; every later one is in that read.
    */
-  private reload(client: FeedClient): Promise<void> {
-    this.loading ??= (async () => {
-      const startedAt = Date.now();
-      this.replica.beginLoad();
-      const nowMs = this.options.clock();
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
-        const deniedSince = Math.floor(nowMs - this.options.toleranceMs);
-        await client.query(`DECLARE token_tracking_denied NO SCROLL CURSOR FOR
-          SELECT id, floor(extract(epoch FROM expires_at) * 1000)::float8, CASE WHEN kind = 'token' THEN user_id END
-            FROM revoked_tokens
-           WHERE expires_at > to_timestamp(${deniedSince} / 1000.0)`);
-        await this.drain(client, 'token_tracking_denied', ([id, expiresAtMs, userId]) =>
-          this.replica.deny(id as string, expiresAtMs as number, userId as string | null));
-        const watermarksSince = Math.floor(nowMs - this.options.watermarkLifetimeMs);
-        await client.query(`DECLARE token_tracking_watermarks NO SCROLL CURSOR FOR
-          SELECT user_id, floor(extract(epoch FROM revoked_before) * 1000)::float8 FROM user_token_watermarks
-           WHERE revoked_before > to_timestamp(${watermarksSince} / 1000.0)`);
-        await this.drain(client, 'token_tracking_watermarks', ([userId, atMs]) => this.replica.raiseWatermark(userId as string, atMs as number));
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-      if (client !== this.client) return;
-      this.replica.completeLoad();
-      this.lastSyncedAt = Date.now();
-      const note = this.replica.overflowed ? ' (over revocationReplica.maxEntries: tokens it does not hold are checked in the database)' : '';
-      this.logger.log(`revocation replica in sync: ${this.replica.size} entries loaded in ${Date.now() - startedAt} ms${note}`);
-    })().finally(() => {
-      this.loading = null;
-    });
-    return this.loading;
+  private async load(deadlineMs: number): Promise<void> {
+    const startedAt = Date.now();
+    this.replica.beginLoad();
+    const snapshot = await withTimeout(this.log.snapshot(), deadlineMs, 'reading the revocation log');
+    const nowMs = this.options.clock();
+    const expiredSince = new Date(Math.floor(nowMs - this.options.toleranceMs));
+    for (let after: string | null = null; ;) {
+      const page: readonly DeniedEntry[] = await withTimeout(this.log.loadDenied(after, expiredSince, this.options.pageSize), deadlineMs, 'loading the revocation log');
+      for (const [id, expiresAtMs, userId] of page) this.replica.deny(id, expiresAtMs, userId);
+      if (page.length < this.options.pageSize || this.stopped) break;
+      after = page.at(-1)![0];
+    }
+    const setSince = new Date(Math.floor(nowMs - this.options.watermarkLifetimeMs));
+    for (let after: string | null = null; ;) {
+      const page: readonly WatermarkEntry[] = await withTimeout(this.log.loadWatermarks(after, setSince, this.options.pageSize), deadlineMs, 'loading the revocation log');
+      for (const [userId, revokedBeforeMs] of page) this.replica.raiseWatermark(userId, revokedBeforeMs);
+      if (page.length < this.options.pageSize || this.stopped) break;
+      after = page.at(-1)![0];
+    }
+    if (this.stopped) return;
+    this.position = snapshot;
+    await withTimeout(this.read(), deadlineMs, 'reading the revocation log');
+    this.replica.completeLoad();
+    this.lastSyncedAt = Date.now();
+    const note = this.replica.overflowed ? ' (over revocationReplica.maxEntries: tokens it does not hold are checked in the database)' : '';
+    this.logger.log(`revocation replica in sync: ${this.replica.size} entries loaded in ${Date.now() - startedAt} ms${note}`);
   }
 
-  private async drain(client: FeedClient, cursor: string, apply: (row: unknown[]) => void): Promise<void> {
-    for (;;) {
-      const { rows } = await client.query({ text: `FETCH ${this.options.fetchSize} FROM ${cursor}`, rowMode: 'array' });
-      for (const row of rows as unknown[][]) apply(row);
-      if (rows.length < this.options.fetchSize) return;
+  /**
+   * Applies everything written since the last position, then proves the
+   * replica fresh as of the read's snapshot: on a primary, the moment the
+   * read began; on a standby, the moment the primary was at a write-ahead
+   * log position the standby had replayed before the read.
+   */
+  private async read(): Promise<void> {
+    const from = this.position!;
+    const clearsFence = this.fenceRequested;
+    this.fenceRequested = false;
+    const startedAt = performance.now();
+    try {
+      await this.readFrom(from, clearsFence, startedAt);
+    } catch (error) {
+      // That read proved nothing: the next one must.
+      if (clearsFence) this.fenceRequested = true;
+      throw error;
     }
   }
 
-  private apply(client: FeedClient, channel: string, payload: string | undefined): void {
-    if (channel !== REVOCATION_CHANNEL || client !== this.client) return;
-    const announcement = parseRevocationAnnouncement(payload);
+  private async readFrom(from: string, clearsFence: boolean, startedAt: number): Promise<void> {
+    const replayedAsOf = this.standby ? await this.standby.measure(this.log) : startedAt;
+    let read: LogRead = {
+      from, to: null, deniedAfter: null, watermarksAfter: null,
+      expiredSince: new Date(Math.floor(this.options.clock() - this.options.toleranceMs)),
+      limit: this.options.pageSize,
+    };
+    for (;;) {
+      const changes = await this.log.readSince(read);
+      for (const [id, expiresAtMs, userId] of changes.denied) this.replica.deny(id, expiresAtMs, userId);
+      for (const [userId, revokedBeforeMs] of changes.watermarks) this.replica.raiseWatermark(userId, revokedBeforeMs);
+      if (!changes.deniedCursor && !changes.watermarksCursor) {
+        this.position = changes.snapshot;
+        break;
+      }
+      read = { ...read, to: changes.snapshot, deniedAfter: changes.deniedCursor ?? END_OF_LOG, watermarksAfter: changes.watermarksCursor ?? END_OF_LOG };
+    }
+    this.lastReadAt = Date.now();
+    if (replayedAsOf !== null) this.replica.freshAsOf(replayedAsOf + this.options.maxStalenessMs);
+    if (clearsFence && !this.fenceRequested) this.replica.unfence();
+  }
+
+  private announced(announcement: RevocationAnnouncement): void {
     switch (announcement.kind) {
       case 'denied':
-        for (const [id, expiresAtMs, userId] of announcement.entries) this.replica.deny(id, expiresAtMs, userId);
+        for (const [id, expiresAtMs, userId] of announcement.entries) this.replica.deny(id, expiresAtMs, userId ?? null);
         return;
       case 'watermark':
         this.replica.raiseWatermark(announcement.userId, announcement.revokedBeforeMs);
         return;
       case 'unreadable':
-        // Whatever it said is unknown: start again from the database.
-        this.logger.warn('unreadable revocation notification; reloading the revocation replica');
-        this.replica.desynchronize();
-        void this.reload(client).catch((error: Error) => this.lost(client, error));
-    }
-  }
-
-  private sweep(): void {
-    if (this.replica.removeExpired(this.options.clock()) && this.client && !this.loading) {
-      const client = this.client;
-      void this.reload(client).catch((error: Error) => this.lost(client, error));
+        // Whatever it said is in the log: read it now.
+        this.logger.warn('unreadable revocation notification; reading the revocation log now');
+        this.wake?.();
     }
   }
 
   /**
-   * After a stall, "not revoked" waits for one round trip on the listening
-   * connection: PostgreSQL sends a notification before the answer to any
-   * query issued after it, so once `SELECT 1` answers, every notification
-   * that was waiting has been applied.
+   * After a stall, "not revoked" waits for a read of the log that began
+   * after it: notifications may be waiting unread behind requests, but
+   * every revocation committed before the stall ended is in that read.
    */
-  private async catchUpAfterStall(gapMs: number): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    this.replica.fence();
+  private afterStall(gapMs: number): void {
+    if (this.position === null) return;
+    if (!this.fenceRequested) this.replica.fence();
+    this.fenceRequested = true;
     this.logger.warn(`event loop stalled for ${Math.round(gapMs)} ms: checking the database until the replica has caught up`);
-    try {
-      await client.query('SELECT 1');
-    } catch (error) {
-      this.lost(client, error as Error);
-    } finally {
-      this.replica.unfence();
+    this.wake?.();
+  }
+
+  private sweep(): void {
+    if (this.replica.removeExpired(this.options.clock()) && this.position !== null) {
+      // Back under its bound: load it whole again.
+      this.position = null;
+      this.wake?.();
     }
-  }
-
-  private async beat(client: FeedClient): Promise<void> {
-    // A load holds the connection; its progress is proof enough of life.
-    if (this.loading) return;
-    try {
-      await withTimeout(client.query('SELECT 1'), this.options.heartbeatMs, 'heartbeat');
-    } catch (error) {
-      this.lost(client, error as Error);
-    }
-  }
-
-  private lost(client: FeedClient, error?: Error): void {
-    if (client !== this.client) return;
-    this.replica.desynchronize();
-    this.logger.warn(`revocation replica connection lost${error ? ` (${error.message})` : ''}; checking the database for every token until it is back`);
-    void this.dropClient().then(() => this.scheduleReconnect());
-  }
-
-  private async dropClient(): Promise<void> {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-    const client = this.client;
-    this.client = null;
-    if (!client) return;
-    client.removeAllListeners();
-    // A dead connection may still emit; swallow it rather than crash.
-    client.on('error', () => undefined);
-    await client.end().catch(() => undefined);
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    clearTimeout(this.reconnect);
-    this.reconnect = setTimeout(() => void this.connect(), this.backoffMs);
-    this.reconnect.unref();
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs);
   }
 }

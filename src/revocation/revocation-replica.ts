@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { TokenIdentity } from '../store/token-store.interface.js';
 import { FingerprintTable } from './fingerprint-table.js';
 
@@ -19,8 +20,10 @@ export class RevocationReplica {
   private denied = new FingerprintTable();
   private watermarks = new FingerprintTable();
   private state: 'unsynced' | 'synced' | 'overflowed' = 'unsynced';
-  /** Round trips still proving that every notification sent before a stall has been applied. */
+  /** Reads still proving that every revocation made before a stall has been applied. */
   private fences = 0;
+  /** Until when (performance.now()) the last proof of freshness holds. */
+  private freshUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly maxEntries: number,
@@ -32,8 +35,14 @@ export class RevocationReplica {
     private readonly stalled: () => boolean = () => false,
   ) {}
 
+  /** Loaded, following every change, and proved fresh recently enough. */
   get synced(): boolean {
-    return this.state === 'synced';
+    return this.state === 'synced' && this.fresh;
+  }
+
+  /** Loaded, but not proved fresh recently enough: answers only "revoked". */
+  get stale(): boolean {
+    return this.state !== 'unsynced' && !this.fresh;
   }
 
   get overflowed(): boolean {
@@ -61,7 +70,16 @@ export class RevocationReplica {
     // A token issued in the very millisecond of a revoke-all is taken as issued after it.
     if (watermark !== undefined && watermark > token.issuedAt.getTime()) return true;
     // "Not revoked" needs every notification applied: not while one may be waiting unread.
-    return this.state === 'synced' && this.fences === 0 && !this.stalled() ? false : undefined;
+    return this.state === 'synced' && this.fences === 0 && this.fresh && !this.stalled() ? false : undefined;
+  }
+
+  /** Everything revoked before the moment this proof was taken is held, until `untilMs` (performance.now()). */
+  freshAsOf(untilMs: number): void {
+    this.freshUntil = Math.max(this.freshUntil, untilMs);
+  }
+
+  private get fresh(): boolean {
+    return performance.now() <= this.freshUntil;
   }
 
   /** Until `unfence`, answer "not revoked" from nothing (revoked is still revoked). */
@@ -98,6 +116,7 @@ export class RevocationReplica {
    */
   beginLoad(): void {
     this.state = 'unsynced';
+    this.freshUntil = Number.NEGATIVE_INFINITY;
     this.denied = new FingerprintTable();
     this.watermarks = new FingerprintTable();
   }
@@ -110,6 +129,7 @@ export class RevocationReplica {
   /** Changes may have been missed: answer nothing until reloaded. */
   desynchronize(): void {
     this.state = 'unsynced';
+    this.freshUntil = Number.NEGATIVE_INFINITY;
     this.denied.clear();
     this.watermarks.clear();
   }

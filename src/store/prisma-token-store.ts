@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { TokenStoreError } from '../errors/token-store.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
+import { PrismaRevocationLog } from '../revocation/prisma-revocation-log.js';
+import type { RevocationLog } from '../revocation/revocation-log.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import { missingRequirements, REQUIRED_COLUMNS, REQUIRED_FUNCTIONS } from './schema-requirements.js';
@@ -130,6 +132,10 @@ export class PrismaTokenStore implements TokenStore {
 
   async ping(): Promise<void> {
     await this.run('pinging the database', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
+  }
+
+  revocationLog(): RevocationLog {
+    return new PrismaRevocationLog(this.prisma);
   }
 
   async revocationReasonOf(userId: string, sessionId: string): Promise<string | null> {

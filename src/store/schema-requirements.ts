@@ -13,6 +13,7 @@ const SESSIONS = '20261129000000_token_sessions';
 const FUNCTIONS = '20261129000100_session_functions';
 const FIRST = '20261128000000_token_tracking';
 const REFRESH = '20261128010000_sessions_and_refresh';
+const REVOCATION_LOG = '20261206000000_revocation_log';
 
 export const REQUIRED_COLUMNS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   token_sessions: Object.fromEntries(
@@ -24,8 +25,8 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, Readonly<Record<string, s
     session_id: REFRESH, token_use: REFRESH, rotated_at: REFRESH,
     replaced_by: SESSIONS, access_jti: SESSIONS, key_id: SESSIONS,
   },
-  revoked_tokens: { id: SESSIONS, kind: SESSIONS, user_id: FIRST, expires_at: FIRST, revoked_at: FIRST, reason: FIRST },
-  user_token_watermarks: { user_id: FIRST, revoked_before: FIRST },
+  revoked_tokens: { id: SESSIONS, kind: SESSIONS, user_id: FIRST, expires_at: FIRST, revoked_at: FIRST, reason: FIRST, writer_xid: REVOCATION_LOG },
+  user_token_watermarks: { user_id: FIRST, revoked_before: FIRST, writer_xid: REVOCATION_LOG },
 };
 
 export const REQUIRED_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -33,6 +34,7 @@ export const REQUIRED_FUNCTIONS: Readonly<Record<string, string>> = {
   token_tracking_revoke_sessions: FUNCTIONS,
   token_tracking_start_sessions: FUNCTIONS,
   token_tracking_revoke_all: FUNCTIONS,
+  token_tracking_stamp_writer: REVOCATION_LOG,
 };
 
 /** The requirements a database lacks, given the columns per table and the functions it has. */

@@ -1,3 +1,4 @@
+import type { RevocationLog } from '../revocation/revocation-log.js';
 import type { PageRequest } from '../validation/argument-checks.js';
 import { StoredSession, TokenUse, TrackedToken } from './tracked-session.js';
 
@@ -198,6 +199,11 @@ export interface TokenStore {
    * say that the session timed out.
    */
   revocationReasonOf?(userId: string, sessionId: string): Promise<string | null>;
+  /**
+   * The revocation log that revocation replicas follow. Optional: a store
+   * without it cannot be used with `revocationReplica`.
+   */
+  revocationLog?(): RevocationLog;
 
   /**
    * Records a new session and its tokens. When `limit.maxSessions` > 0, the
