@@ -123,14 +123,17 @@ describe('the health indicator', () => {
 
   it('reports the store, the replica and the last purge, and whether it finished', async () => {
     const indicator = app.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator);
-    await eventually(async () => expect((await indicator.isHealthy()).token_tracking?.replica.synced).toBe(true));
+    await eventually(async () => expect((await indicator.isHealthy()).token_tracking?.replica).toMatchObject({ synced: true, connected: true }));
     const before = await indicator.isHealthy('tokens');
     expect(before).toEqual({
       tokens: {
         status: 'up',
         store: { reachable: true, latencyMs: expect.any(Number) },
         keys: { remote: false, available: true },
-        replica: { enabled: true, synced: true, connected: true, entries: 0, lastSyncedAt: expect.any(String) },
+        replica: {
+          enabled: true, synced: true, stale: false, connected: true, notifications: 'arriving', standbyLagMs: null, entries: 0,
+          lastSyncedAt: expect.any(String), lastReadAt: expect.any(String),
+        },
         purge: { scheduled: true, lastStartedAt: null, lastFinishedAt: null, lastOutcome: null },
       },
     });

@@ -27,7 +27,7 @@ export class PrismaRevocationLog implements RevocationLog {
 
   async walPosition(): Promise<WalPosition> {
     const [row] = await this.prisma.$queryRaw<Array<{ lsn: string; standby: boolean }>>`
-      SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn,
+      SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
              pg_is_in_recovery() AS standby`;
     return { lsn: lsnToNumber(row!.lsn), standby: row!.standby };
   }
@@ -38,7 +38,7 @@ export class PrismaRevocationLog implements RevocationLog {
         FROM (SELECT r.id, floor(extract(epoch FROM r.expires_at) * 1000)::float8 AS expires_at_ms,
                      CASE WHEN r.kind = 'token' THEN r.user_id END AS user_id
                 FROM revoked_tokens AS r
-               WHERE (${afterId}::varchar IS NULL OR r.id > ${afterId}::varchar) AND r.expires_at > ${expiredSince}
+               WHERE r.id > ${afterId ?? ''}::varchar AND r.expires_at > ${expiredSince}
                ORDER BY r.id
                LIMIT ${limit}) AS page`;
     return row?.page ? (JSON.parse(row.page) as DeniedEntry[]) : [];
@@ -49,7 +49,7 @@ export class PrismaRevocationLog implements RevocationLog {
       SELECT json_agg(json_build_array(page.user_id, page.revoked_before_ms) ORDER BY page.user_id)::text AS page
         FROM (SELECT w.user_id, floor(extract(epoch FROM w.revoked_before) * 1000)::float8 AS revoked_before_ms
                 FROM user_token_watermarks AS w
-               WHERE (${afterUserId}::varchar IS NULL OR w.user_id > ${afterUserId}::varchar) AND w.revoked_before > ${setSince}
+               WHERE w.user_id > ${afterUserId ?? ''}::varchar AND w.revoked_before > ${setSince}
                ORDER BY w.user_id
                LIMIT ${limit}) AS page`;
     return row?.page ? (JSON.parse(row.page) as WatermarkEntry[]) : [];

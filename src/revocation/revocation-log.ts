@@ -15,8 +15,9 @@ export interface RevocationLog {
   /** The current snapshot, to read from after a full load. */
   snapshot(): Promise<string>;
   /**
-   * How far the server's data goes: the write-ahead log position written so
-   * far on a primary, replayed so far on a hot standby.
+   * How far the server's data goes: the write-ahead log position inserted
+   * so far on a primary (every commit made before is at or below it),
+   * replayed so far on a hot standby.
    */
   walPosition(): Promise<WalPosition>;
   /** One page of the whole deny-list, in id order, after `afterId`. */

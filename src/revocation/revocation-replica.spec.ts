@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { RevocationReplica } from './revocation-replica.js';
 
 const token = (jti: string, sessionId = jti, userId = 'u1', issuedAtMs = 1_000) => ({ jti, sessionId, userId, issuedAt: new Date(issuedAtMs) });
@@ -7,6 +8,7 @@ describe('RevocationReplica', () => {
     const replica = new RevocationReplica(maxEntries, 10_000, 0);
     replica.beginLoad();
     replica.completeLoad();
+    replica.freshAsOf(Number.POSITIVE_INFINITY);
     return replica;
   };
 
@@ -17,8 +19,26 @@ describe('RevocationReplica', () => {
     replica.deny('a', 5_000);
     expect(replica.check(token('a'))).toBeUndefined();
     replica.completeLoad();
+    // Loaded, but nothing has proved it current yet.
     expect(replica.check(token('a'))).toBe(true);
+    expect(replica.check(token('b'))).toBeUndefined();
+    replica.freshAsOf(performance.now() + 60_000);
     expect(replica.check(token('b'))).toBe(false);
+  });
+
+  it('once its last proof of freshness runs out, refuses what it holds and answers nothing else', async () => {
+    const replica = loaded();
+    replica.beginLoad();
+    replica.deny('a', 5_000);
+    replica.completeLoad();
+    replica.freshAsOf(performance.now() + 20);
+    expect(replica.check(token('b'))).toBe(false);
+    expect(replica.synced).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(replica.check(token('a'))).toBe(true);
+    expect(replica.check(token('b'))).toBeUndefined();
+    expect(replica.synced).toBe(false);
+    expect(replica.stale).toBe(true);
   });
 
   it('refuses a token by its jti, by its session id, or by its user\'s watermark', () => {
