@@ -41,6 +41,8 @@ export class NotificationListener {
   private probeTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private awaitedProbe: { payload: string; sentAt: number } | null = null;
+  /** A probe has come back on the current connection. */
+  private probeArrived = false;
   private failures = 0;
   private stopped = true;
   /** Notifications are confirmed to arrive (the last probe came back in time). */
@@ -86,6 +88,7 @@ export class NotificationListener {
         return;
       }
       this.client = current;
+      this.probeArrived = false;
       this.probeTimer = setInterval(() => void this.probe(current), this.options.probeIntervalMs);
       this.probeTimer.unref();
       void this.probe(current);
@@ -106,8 +109,7 @@ export class NotificationListener {
   private async probe(client: FeedClient): Promise<void> {
     if (client !== this.client) return;
     if (this.awaitedProbe) {
-      const neverArrived = !this.listening && this.failure === null;
-      this.lost(client, neverArrived
+      this.lost(client, !this.probeArrived
         ? 'a probe notification sent through the pool never arrived on the LISTEN connection: revocationReplica.connectionString ' +
           'looks like a transaction-mode pooler (PgBouncer pool_mode=transaction, RDS Proxy, a hosted pooled URL), where LISTEN ' +
           'cannot work; give it a direct or session-mode connection string'
@@ -131,6 +133,7 @@ export class NotificationListener {
       if (!awaited || payload !== awaited.payload) return;
       this.lastProbeMs = performance.now() - awaited.sentAt;
       this.awaitedProbe = null;
+      this.probeArrived = true;
       this.failures = 0;
       if (!this.listening && this.failure !== null) this.logger.log('revocation notifications arrive again');
       this.listening = true;
