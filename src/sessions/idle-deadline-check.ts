@@ -31,7 +31,7 @@ const MAX_REMEMBERED_SESSIONS = 100_000;
 @Injectable()
 export class IdleDeadlineCheck {
   private readonly idleMs: number | null;
-  /** Per session: a last use read from the store, a lower bound of its real last use. */
+  /** Per session: a last use read from the store or written by this instance's logins and refreshes, a lower bound of its real last use. */
   private readonly lastUseRead = new Map<string, number>();
   /** Per revoked session: why (a revocation's reason never changes). */
   private readonly reasons = new Map<string, string>();
@@ -43,6 +43,11 @@ export class IdleDeadlineCheck {
   ) {
     const idleSeconds = options.trackUserTokens ? options.sessionIdleTimeoutSeconds : null;
     this.idleMs = idleSeconds === null ? null : idleSeconds * 1000;
+  }
+
+  /** A login or refresh on this instance recorded a use of the session at `atMs`: no read needed until its deadline. */
+  sessionUsed(sessionId: string, atMs: number): void {
+    if (this.idleMs !== null) remember(this.lastUseRead, sessionId, atMs);
   }
 
   /** Throws `SessionIdleTimeoutError` when the token's session is past its idle deadline. */
