@@ -133,9 +133,16 @@ describe('the guard\'s idle check across instances', () => {
     await db?.dispose();
   });
 
-  it('trusts another instance\'s recorded use, reads a last use only when its own knowledge cannot tell, and refuses at the deadline', async () => {
+  it('trusts a young token and another instance\'s recorded use, reads a last use only when its own knowledge cannot tell, and refuses at the deadline', async () => {
     const token = await using.tokens.generateToken('roaming-user');
     const usingRecorder = using.get<SessionActivityRecorder>(SessionActivityRecorder);
+    // A token younger than the timeout proves its session alive: its iat is a recorded use.
+    calls.length = 0;
+    clock.advance(IDLE_MS - 1_000);
+    await expect(checking.tokens.parseToken(token.token)).resolves.toMatchObject({ sessionId: token.sessionId });
+    expect(calls).not.toContain('lastActiveAtOf');
+    clock.advance(-(IDLE_MS - 1_000));
+
     clock.advance(IDLE_MS / 2);
     usingRecorder.touch(token.sessionId);
     await usingRecorder.flush();

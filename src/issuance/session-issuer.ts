@@ -24,7 +24,6 @@ import { TOKEN_SIZE_SLACK, TokenContent, TokenSigner } from '../jwt/token-signer
 import { TokenVerifier } from '../jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
-import { IdleDeadlineCheck } from '../sessions/idle-deadline-check.js';
 import { errorForRevocationReason } from '../sessions/session-ending.js';
 import { SessionPolicy } from '../sessions/session-policy.js';
 import { IssuedTokenRecord, SessionLimitPolicy, TokenStore } from '../store/token-store.interface.js';
@@ -58,7 +57,6 @@ export class SessionIssuer {
     @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
     @Inject(TokenEventPublisher) private readonly events: TokenEventPublisher,
     @Inject(SessionPolicy) private readonly policy: SessionPolicy,
-    @Inject(IdleDeadlineCheck) private readonly idleDeadlines: IdleDeadlineCheck,
   ) {}
 
   async generateToken(userId: string, data: Record<string, unknown> = {}, context?: IssueContextSource, issue?: IssueOptions): Promise<GeneratedToken> {
@@ -109,7 +107,6 @@ export class SessionIssuer {
     });
     switch (outcome.status) {
       case 'rotated':
-        this.idleDeadlines.sessionUsed(outcome.sessionId, nowMs);
         this.events.publish(TokenTrackingEvents.REFRESHED, new TokenRefreshedEvent(
           presented.userId, outcome.sessionId, presented.jti, accessToken.jti, nextRefresh.jti, false));
         return { accessToken, refreshToken: nextRefresh, sessionId: outcome.sessionId };
@@ -192,7 +189,6 @@ export class SessionIssuer {
         const holding = await this.store.listActiveSessions(userId, criteria).catch(() => []);
         throw new MaxSessionsExceededError(holding.map((session) => this.policy.describe(session)));
       }
-      this.idleDeadlines.sessionUsed(sessionId, nowMs);
       if (outcome.evictedSessionIds.length > 0) {
         const at = new Date(nowMs);
         this.revocations.sessionsRevoked(outcome.evictedSessionIds);

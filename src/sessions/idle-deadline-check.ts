@@ -17,12 +17,14 @@ const MAX_REMEMBERED_SESSIONS = 100_000;
  * (401 `SESSION_IDLE_TIMEOUT`), on every instance, without waiting for the
  * idle sweep.
  *
- * Most checks cost no query. A recorded last use only moves forward, so a
- * session this process recorded a use of, or read the last use of, less
- * than the timeout ago is certainly alive. Otherwise (a session first seen
- * here, or one that another instance may have kept in use) its last use is
- * read, and if its deadline has passed the session is refused and reported
- * to the recorder, whose next write ends it as idle.
+ * Most checks cost no query. A recorded last use only moves forward, and
+ * every token's `iat` is one (the login or refresh that issued it), so a
+ * session is certainly alive while its token is younger than the timeout,
+ * or this process recorded a use of it, or read its last use, less than the
+ * timeout ago. Otherwise (an access token that outlives the timeout, used
+ * after a long pause here while other instances may have kept the session
+ * in use) its last use is read, and if its deadline has passed the session
+ * is refused and reported to the recorder, whose next write ends it as idle.
  *
  * A revoked session says why it ended: one that timed out answers
  * `SESSION_IDLE_TIMEOUT` whoever revoked it (sweep, refresh or late use).
@@ -31,7 +33,7 @@ const MAX_REMEMBERED_SESSIONS = 100_000;
 @Injectable()
 export class IdleDeadlineCheck {
   private readonly idleMs: number | null;
-  /** Per session: a last use read from the store or written by this instance's logins and refreshes, a lower bound of its real last use. */
+  /** Per session: a last use read from the store, a lower bound of its real last use. */
   private readonly lastUseRead = new Map<string, number>();
   /** Per revoked session: why (a revocation's reason never changes). */
   private readonly reasons = new Map<string, string>();
@@ -45,16 +47,15 @@ export class IdleDeadlineCheck {
     this.idleMs = idleSeconds === null ? null : idleSeconds * 1000;
   }
 
-  /** A login or refresh on this instance recorded a use of the session at `atMs`: no read needed until its deadline. */
-  sessionUsed(sessionId: string, atMs: number): void {
-    if (this.idleMs !== null) remember(this.lastUseRead, sessionId, atMs);
-  }
-
   /** Throws `SessionIdleTimeoutError` when the token's session is past its idle deadline. */
   async assertWithinDeadline(token: TokenIdentity): Promise<void> {
     if (this.idleMs === null || !this.store.lastActiveAtOf) return;
     const now = this.options.clock();
-    const known = Math.max(this.activity.recordedUseMs(token.sessionId) ?? -Infinity, this.lastUseRead.get(token.sessionId) ?? -Infinity);
+    const known = Math.max(
+      token.issuedAt.getTime(),
+      this.activity.recordedUseMs(token.sessionId) ?? -Infinity,
+      this.lastUseRead.get(token.sessionId) ?? -Infinity,
+    );
     if (now < known + this.idleMs) return;
     const lastActiveAt = await this.readLastUse(token);
     // No such session in the store (never tracked, or purged): nothing here to time out.
