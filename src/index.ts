@@ -39,6 +39,7 @@ export type { DeviceDescription } from './dashboard/device.js';
 export { TokenStore } from './store/token-store.interface.js';
 export type {
   ActiveSessionCriteria,
+  IdleDeadline,
   IdleSessionsRevoked,
   IssuedTokenRecord,
   KeyUsage,
@@ -55,6 +56,7 @@ export type {
   SessionLimitPolicy,
   SessionRevocation,
   SessionRevocationOutcome,
+  SessionUse,
   StartSessionOutcome,
   TokenDenial,
   TokenIdentity,

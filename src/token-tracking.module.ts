@@ -19,6 +19,7 @@ import { ResolvedTokenTrackingOptions, resolveTokenTrackingOptions } from './opt
 import { TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
 import { RevocationChecker } from './revocation/revocation-checker.js';
 import { TokenRevoker } from './revocation/token-revoker.js';
+import { IdleDeadlineCheck } from './sessions/idle-deadline-check.js';
 import { SessionDirectory } from './sessions/session-directory.js';
 import { SessionPolicy } from './sessions/session-policy.js';
 import { PrismaTokenStore } from './store/prisma-token-store.js';
@@ -78,6 +79,7 @@ const providers: Provider[] = [
   TokenPurger,
   TokenTrackingService,
   SessionActivityRecorder,
+  IdleDeadlineCheck,
   PurgeScheduler,
   IdleSessionSweeper,
   TrackedJwtStrategy,

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenTypeMismatchError } from './errors/token-type-mismatch.error.js';
-import { TokenRevokedError } from './errors/token-revoked.error.js';
 import { IssueContextSource } from './issuance/issue-context.js';
 import { GeneratedToken, TokenPair } from './issuance/issued-tokens.js';
 import { IssueOptions, SessionIssuer } from './issuance/session-issuer.js';
@@ -11,6 +10,7 @@ import { SPAN } from './observability/telemetry-names.js';
 import { TokenTrackingTelemetry } from './observability/token-tracking-telemetry.js';
 import { RevocationChecker } from './revocation/revocation-checker.js';
 import { RevokeOptions, TokenRevoker } from './revocation/token-revoker.js';
+import { IdleDeadlineCheck } from './sessions/idle-deadline-check.js';
 import { SessionDirectory } from './sessions/session-directory.js';
 import { KeyUsage, PageRequest, PurgeOutcome } from './store/token-store.interface.js';
 import { TrackedSession, TrackedToken } from './store/tracked-session.js';
@@ -31,6 +31,7 @@ export class TokenTrackingService<TData extends object = TokenData> {
     @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
     @Inject(TokenPurger) private readonly purger: TokenPurger,
     @Inject(TokenTrackingTelemetry) private readonly telemetry: TokenTrackingTelemetry,
+    @Inject(IdleDeadlineCheck) private readonly idleDeadlines: IdleDeadlineCheck,
   ) {}
 
   /**
@@ -69,14 +70,16 @@ export class TokenTrackingService<TData extends object = TokenData> {
   /**
    * Verifies an access token: size, signature (the key its `kid` names, with
    * that key's algorithm only), claims, expiry, not-before, issue time,
-   * issuer, audience, then revocation. Each failure is its own error. A
-   * refresh token is refused.
+   * issuer, audience, then revocation and, with `sessionIdleTimeout`, the
+   * session's idle deadline. Each failure is its own error. A refresh token
+   * is refused.
    */
   async parseToken(token: string): Promise<VerifiedToken<TData>> {
     try {
       const verified = await this.verifier.verify(token);
       if (verified.tokenUse !== 'access') throw new TokenTypeMismatchError('access');
-      if (await this.revocations.isRevoked(verified)) throw new TokenRevokedError();
+      if (await this.revocations.isRevoked(verified)) throw await this.idleDeadlines.revokedError(verified);
+      await this.idleDeadlines.assertWithinDeadline(verified);
       return verified as VerifiedToken<TData>;
     } catch (error) {
       this.telemetry.rejected(error);

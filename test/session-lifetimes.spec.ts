@@ -66,11 +66,11 @@ describe('an idle timeout (sessionIdleTimeout)', () => {
     expect(alive).toMatchObject({ sessionId: used.sessionId, idleExpiresAt: new Date(clock.now() + 600_000) });
     await expect(tokens.refresh(used.refreshToken.token)).resolves.toMatchObject({ sessionId: used.sessionId });
     await expect(tokens.refresh(unused.refreshToken.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
-    // Ending it at refresh revoked it: its access token is refused too.
-    await expect(tokens.parseToken(unused.accessToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
+    // Ending it at refresh revoked it: its access token is refused too, saying why.
+    await expect(tokens.parseToken(unused.accessToken.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
   });
 
-  it('revokes idle sessions in the sweep, so that their access tokens are refused without a refresh', async () => {
+  it('revokes idle sessions in the sweep, whose access tokens then say why they are refused', async () => {
     const { tokens } = fixture.app;
     const idle = await tokens.generateToken('swept-user');
     const busy = await tokens.generateToken('swept-user');
@@ -80,7 +80,7 @@ describe('an idle timeout (sessionIdleTimeout)', () => {
     await recorder.flush();
     clock.advance(300_001);
     await fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper).sweep();
-    await expect(tokens.parseToken(idle.token)).rejects.toBeInstanceOf(TokenRevokedError);
+    await expect(tokens.parseToken(idle.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
     await expect(tokens.parseToken(busy.token)).resolves.toMatchObject({ sessionId: busy.sessionId });
     const [row] = await fixture.db.query<{ revoked_reason: string }>('SELECT revoked_reason FROM token_sessions WHERE session_id = $1', [idle.sessionId]);
     expect(row?.revoked_reason).toBe('idle-timeout');
@@ -95,6 +95,7 @@ describe('an idle timeout (sessionIdleTimeout)', () => {
     await fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper).sweep();
     await expect(tokens.refresh(idle.refreshToken.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
     await expect(tokens.refresh(loggedOut.refreshToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
+    await expect(tokens.parseToken(loggedOut.accessToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
   });
 
   it('sweeps often enough for the timeout: a tenth of it, between 5 and 60 seconds', () => {

@@ -18,11 +18,13 @@ import {
   TokenTrackingEvents,
 } from '../events/token-tracking.events.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { IDLE_REVOCATION_REASON } from '../lifecycle/idle-revocations.js';
 import { VerifiedToken } from '../jwt/token-claims.js';
 import { TOKEN_SIZE_SLACK, TokenContent, TokenSigner } from '../jwt/token-signer.js';
 import { TokenVerifier } from '../jwt/token-verifier.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
+import { errorForRevocationReason } from '../sessions/session-ending.js';
 import { SessionPolicy } from '../sessions/session-policy.js';
 import { IssuedTokenRecord, SessionLimitPolicy, TokenStore } from '../store/token-store.interface.js';
 import { TokenUse } from '../store/tracked-session.js';
@@ -123,13 +125,14 @@ export class SessionIssuer {
           presented.userId, outcome.sessionId, presented.jti, new Date(nowMs)));
         throw new RefreshTokenReusedError();
       case 'idle':
-        this.sessionEnded(presented, outcome.sessionId, 'idle-timeout', nowMs);
+        this.sessionEnded(presented, outcome.sessionId, IDLE_REVOCATION_REASON, nowMs);
         throw new SessionIdleTimeoutError();
       case 'session-expired':
         this.sessionEnded(presented, outcome.sessionId, 'max-lifetime', nowMs);
         throw new SessionExpiredError();
       case 'revoked':
-        throw new TokenRevokedError();
+        // Revoked between the check above and the rotation (an idle sweep, say): it too says why.
+        throw errorForRevocationReason(outcome.reason);
       case 'not-found':
         throw new TokenRevokedError('this refresh token belongs to no tracked session (never tracked, or purged); log in again');
     }
@@ -141,10 +144,7 @@ export class SessionIssuer {
    * its user must log in again because of time, not because of a logout.
    */
   private async whyRevoked(presented: VerifiedToken): Promise<TokenTrackingError> {
-    const reason = await this.store.revocationReasonOf?.(presented.userId, presented.sessionId);
-    if (reason === 'idle-timeout') return new SessionIdleTimeoutError();
-    if (reason === 'max-lifetime') return new SessionExpiredError();
-    return new TokenRevokedError();
+    return errorForRevocationReason(await this.store.revocationReasonOf?.(presented.userId, presented.sessionId));
   }
 
   private prepare(userId: unknown, data: unknown, context: unknown, issue: IssueOptions | undefined): PreparedRequest {

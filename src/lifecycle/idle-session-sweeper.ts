@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { TokenEventPublisher } from '../events/token-event-publisher.js';
-import { TokensRevokedEvent, TokenTrackingEvents } from '../events/token-tracking.events.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
 import { revocationStamp } from '../revocation/revocation-stamp.js';
 import { describeCause } from '../store/store-failure.js';
 import { TokenStore } from '../store/token-store.interface.js';
+import { announceIdleRevocations, IDLE_REVOCATION_REASON } from './idle-revocations.js';
 
 const BATCH_SIZE = 1_000;
 
@@ -61,15 +61,10 @@ export class IdleSessionSweeper implements OnApplicationBootstrap, BeforeApplica
     const idle = this.options.sessionIdleTimeoutSeconds;
     if (idle === null) return;
     for (;;) {
-      const stamp = revocationStamp(this.options, 'idle-timeout');
-      const { sessions } = await this.store.revokeIdleSessions(new Date(stamp.at.getTime() - idle * 1000), stamp, BATCH_SIZE);
-      this.revocations.sessionsRevoked(sessions.map((session) => session.sessionId));
-      const byUser = new Map<string, string[]>();
-      for (const { userId, sessionId } of sessions) byUser.set(userId, [...(byUser.get(userId) ?? []), sessionId]);
-      for (const [userId, sessionIds] of byUser) {
-        this.events.publish(TokenTrackingEvents.REVOKED, new TokensRevokedEvent(userId, 'session', sessionIds, stamp.reason, null, stamp.at));
-      }
-      if (sessions.length < BATCH_SIZE) return;
+      const stamp = revocationStamp(this.options, IDLE_REVOCATION_REASON);
+      const revoked = await this.store.revokeIdleSessions(new Date(stamp.at.getTime() - idle * 1000), stamp, BATCH_SIZE);
+      announceIdleRevocations(this.revocations, this.events, revoked, stamp);
+      if (revoked.sessions.length < BATCH_SIZE) return;
     }
   }
 }

@@ -1,8 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { TokenEventPublisher } from '../events/token-event-publisher.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { RevocationChecker } from '../revocation/revocation-checker.js';
+import { revocationStamp } from '../revocation/revocation-stamp.js';
 import { describeCause } from '../store/store-failure.js';
-import { TokenStore } from '../store/token-store.interface.js';
+import { IdleDeadline, SessionUse, TokenStore } from '../store/token-store.interface.js';
+import { announceIdleRevocations, IDLE_REVOCATION_REASON } from './idle-revocations.js';
 
 /** Sessions remembered as recently recorded; beyond this the oldest are forgotten. */
 export const MAX_REMEMBERED_SESSIONS = 100_000;
@@ -15,6 +19,10 @@ const FLUSH_DELAY_MS = 1_000;
  * second, and a session is written at most once per `lastUsedIntervalSeconds`
  * by this process. The UPDATE skips rows a revocation holds, so it can
  * never delay or break one. Memory is bounded by `MAX_REMEMBERED_SESSIONS`.
+ *
+ * With `sessionIdleTimeout`, a use at or after its session's idle deadline
+ * is not recorded (it would bring the session back) and the session is
+ * revoked as idle when the batch is written, as the sweep would later.
  *
  * At shutdown, what is still pending (at most a second of use) is dropped,
  * not written: by then the application's Prisma client has usually been
@@ -33,6 +41,8 @@ export class SessionActivityRecorder implements OnModuleDestroy {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
     @Inject(TokenStore) private readonly store: TokenStore,
+    @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
+    @Inject(TokenEventPublisher) private readonly events: TokenEventPublisher,
   ) {}
 
   touch(sessionId: string): void {
@@ -51,6 +61,25 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
   }
 
+  /**
+   * When this process last recorded a use of the session (written, or
+   * within a second of being written), if it remembers one: the session's
+   * recorded last use is at least this.
+   */
+  recordedUseMs(sessionId: string): number | undefined {
+    return this.lastWritten.get(sessionId);
+  }
+
+  /**
+   * A use refused as past the session's idle deadline: written with the
+   * next batch, which does not record it and ends the session as idle.
+   */
+  reportLateUse(sessionId: string): void {
+    if (!this.options.trackUserTokens) return;
+    this.pending.set(sessionId, this.options.clock());
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+  }
+
   /** Writes what is pending now; failures are logged, never thrown. */
   flush(): Promise<void> {
     clearTimeout(this.timer);
@@ -59,8 +88,10 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     const uses = [...this.pending].map(([sessionId, at]) => ({ sessionId, at: new Date(at) }));
     this.pending.clear();
     this.flushing = this.flushing
-      .then(() => this.store.recordActivity(uses))
+      .then(() => this.write(uses))
       .catch((error: unknown) => {
+        // Not written: what this process remembers of them would overstate their last use.
+        this.forget(uses);
         this.logger.warn(`could not record the last use of ${uses.length} session(s): ${describeCause(error instanceof Error && error.cause ? error.cause : error)}`);
       });
     return this.flushing;
@@ -71,5 +102,23 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     this.timer = undefined;
     this.pending.clear();
     await this.flushing;
+  }
+
+  private async write(uses: readonly SessionUse[]): Promise<void> {
+    const idleSeconds = this.options.sessionIdleTimeoutSeconds;
+    const idle: IdleDeadline | undefined = idleSeconds === null
+      ? undefined
+      : { timeoutMs: idleSeconds * 1000, stamp: revocationStamp(this.options, IDLE_REVOCATION_REASON) };
+    const ended = await this.store.recordActivity(uses, idle);
+    if (!idle || !ended || ended.sessions.length === 0) return;
+    const endedIds = new Set(ended.sessions.map((session) => session.sessionId));
+    this.forget(uses.filter((use) => endedIds.has(use.sessionId)));
+    announceIdleRevocations(this.revocations, this.events, ended, idle.stamp);
+  }
+
+  private forget(uses: readonly SessionUse[]): void {
+    for (const { sessionId, at } of uses) {
+      if (this.lastWritten.get(sessionId) === at.getTime()) this.lastWritten.delete(sessionId);
+    }
   }
 }

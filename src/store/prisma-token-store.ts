@@ -10,6 +10,7 @@ import { missingRequirements, REQUIRED_COLUMNS, REQUIRED_FUNCTIONS } from './sch
 import { classifyStoreFailure, toStoreError } from './store-failure.js';
 import {
   ActiveSessionCriteria,
+  IdleDeadline,
   IdleSessionsRevoked,
   KeyUsage,
   NewSession,
@@ -22,6 +23,7 @@ import {
   RotationOutcome,
   RotationRequest,
   SessionLimit,
+  SessionUse,
   SessionRevocation,
   SessionRevocationOutcome,
   StartSessionOutcome,
@@ -77,6 +79,7 @@ interface RotationRow {
   rotated_at: Date | null;
   replaced_by: string | null;
   revoked_at: Date | null;
+  revoked_reason: string | null;
   created_at: Date;
   last_active_at: Date;
 }
@@ -142,6 +145,12 @@ export class PrismaTokenStore implements TokenStore {
     const rows = await this.run('reading why a session was revoked', () => this.prisma.$queryRaw<Array<{ reason: string | null }>>`
       SELECT revoked_reason AS reason FROM token_sessions WHERE session_id = ${sessionId} AND user_id = ${userId}`);
     return rows[0]?.reason ?? null;
+  }
+
+  async lastActiveAtOf(userId: string, sessionId: string): Promise<Date | null> {
+    const rows = await this.run('reading when a session was last used', () => this.prisma.$queryRaw<Array<{ last_active_at: Date }>>`
+      SELECT last_active_at FROM token_sessions WHERE session_id = ${sessionId} AND user_id = ${userId}`);
+    return rows[0]?.last_active_at ?? null;
   }
 
   startSession(session: NewSession, limit: SessionLimit): Promise<StartSessionOutcome> {
@@ -296,12 +305,14 @@ export class PrismaTokenStore implements TokenStore {
       // after waiting for a lock, READ COMMITTED re-reads only the locked
       // rows, and a concurrent refresh has just rotated this one.
       const [current] = await tx.$queryRaw<RotationRow[]>`
-        SELECT t.session_id, s.user_id, t.rotated_at, t.replaced_by, s.revoked_at, s.created_at, s.last_active_at
+        SELECT t.session_id, s.user_id, t.rotated_at, t.replaced_by, s.revoked_at, s.revoked_reason, s.created_at, s.last_active_at
           FROM issued_tokens AS t JOIN token_sessions AS s ON s.session_id = t.session_id
          WHERE t.jti = ${presented.jti} AND t.token_use = 'refresh'
            FOR UPDATE OF s, t`;
       if (!current || current.user_id !== presented.userId) return { status: 'not-found' };
-      if (current.revoked_at !== null) return { status: 'revoked' };
+      // Read under the lock: a sweep that revoked the session while this
+      // refresh waited for it (or just before) is seen with its reason.
+      if (current.revoked_at !== null) return { status: 'revoked', reason: current.revoked_reason };
       const sessionId = current.session_id;
       if (request.createdCutoff && current.created_at.getTime() <= request.createdCutoff.getTime()) {
         await this.revokeSessions(tx, [sessionId], now, 'max-lifetime');
@@ -329,20 +340,40 @@ export class PrismaTokenStore implements TokenStore {
     }, this.transactionOptions));
   }
 
-  async recordActivity(uses: ReadonlyArray<{ readonly sessionId: string; readonly at: Date }>): Promise<void> {
-    if (uses.length === 0) return;
+  async recordActivity(uses: readonly SessionUse[], idle?: IdleDeadline): Promise<IdleSessionsRevoked> {
+    if (uses.length === 0) return { sessions: [] };
+    const sessionIds = uses.map((use) => use.sessionId);
+    const times = uses.map((use) => use.at);
+    // A use counts only while its session is still within its idle timeout:
+    // one at or after the deadline must not move a deadline that has passed.
+    const idleCutoffs = uses.map((use) => (idle ? new Date(use.at.getTime() - idle.timeoutMs) : null));
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
     // skipped rather than waited for, so recording use can neither delay
     // nor deadlock a revocation; rows are taken in one order regardless.
     await this.run('recording session activity', () => this.prisma.$executeRaw`
       UPDATE token_sessions AS s SET last_active_at = u.at
         FROM (SELECT locked.session_id, used.at
-                FROM unnest(${uses.map((use) => use.sessionId)}::varchar[], ${uses.map((use) => use.at)}::timestamptz[]) AS used(session_id, at)
+                FROM unnest(${sessionIds}::varchar[], ${times}::timestamptz[], ${idleCutoffs}::timestamptz[]) AS used(session_id, at, idle_cutoff)
                 JOIN token_sessions AS locked ON locked.session_id = used.session_id
                WHERE locked.last_active_at < used.at AND locked.revoked_at IS NULL
+                 AND (used.idle_cutoff IS NULL OR locked.last_active_at > used.idle_cutoff)
                ORDER BY locked.session_id
                  FOR UPDATE OF locked SKIP LOCKED) AS u
        WHERE s.session_id = u.session_id`);
+    if (!idle) return { sessions: [] };
+    // What the update left alone for being past its deadline is over: end
+    // it now, as the idle sweep would, rather than let it be used until then.
+    const { stamp } = idle;
+    const rows = await this.run('ending sessions used after their idle deadline', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
+      SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
+               SELECT s.session_id
+                 FROM unnest(${sessionIds}::varchar[], ${idleCutoffs}::timestamptz[]) AS used(session_id, idle_cutoff)
+                 JOIN token_sessions AS s ON s.session_id = used.session_id
+                WHERE s.revoked_at IS NULL AND s.last_active_at <= used.idle_cutoff AND s.expires_at > ${stamp.expiredBy}
+                ORDER BY s.session_id
+                  FOR UPDATE OF s SKIP LOCKED),
+             ${stamp.at}::timestamptz, ${stamp.reason}::varchar)`);
+    return { sessions: rows.map((row) => ({ sessionId: row.revoked_session_id, userId: row.revoked_user_id })) };
   }
 
   async revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked> {

@@ -130,16 +130,32 @@ export type RotationOutcome =
   | { readonly status: 'idle'; readonly sessionId: string }
   /** The session is past its absolute lifetime: it was revoked. */
   | { readonly status: 'session-expired'; readonly sessionId: string }
-  | { readonly status: 'revoked' | 'not-found' };
+  /** The session was revoked already, for `reason` when known (an idle sweep that committed first says `idle-timeout`). */
+  | { readonly status: 'revoked'; readonly reason?: string | null }
+  | { readonly status: 'not-found' };
 
 export interface RevokedSessions {
   /** Sessions revoked by the call (none that were already revoked). */
   readonly sessionIds: readonly string[];
 }
 
-/** Sessions the idle sweep revoked, with their users. */
+/** Sessions revoked as idle (by the sweep, or when used after their deadline), with their users. */
 export interface IdleSessionsRevoked {
   readonly sessions: ReadonlyArray<{ readonly sessionId: string; readonly userId: string }>;
+}
+
+/** A use of a session, by a guarded request at `at`. */
+export interface SessionUse {
+  readonly sessionId: string;
+  readonly at: Date;
+}
+
+/** With `sessionIdleTimeout`: how recording use tells a session in use from one already over. */
+export interface IdleDeadline {
+  /** A use counts only when the session was last active less than this long before it. */
+  readonly timeoutMs: number;
+  /** The revocation of sessions used after their deadline (reason `idle-timeout`, as the idle sweep's). */
+  readonly stamp: RevocationStamp;
 }
 
 /** Cut-off instants of a purge: rows expired at or before these go. */
@@ -206,6 +222,13 @@ export interface TokenStore {
   revocationLog?(): RevocationLog;
 
   /**
+   * When a user's session was last used, as recorded (null when the store
+   * has no such session): lets the guard refuse a session past its idle
+   * deadline before the idle sweep revokes it.
+   */
+  lastActiveAtOf?(userId: string, sessionId: string): Promise<Date | null>;
+
+  /**
    * Records a new session and its tokens. When `limit.maxSessions` > 0, the
    * count of the user's active sessions and the insert are one atomic step,
    * serialised per user across every process sharing the store. At the cap,
@@ -250,9 +273,12 @@ export interface TokenStore {
   /**
    * Records sessions' last use (never moves a time backwards). Must never
    * wait for a lock a revocation holds: a use that cannot be recorded at
-   * once is dropped rather than delaying or failing a revocation.
+   * once is dropped rather than delaying or failing a revocation. With
+   * `idle`, a use at or after its session's idle deadline is not recorded
+   * (a deadline that has passed never moves) and that session is revoked
+   * as idle at once; returns those sessions.
    */
-  recordActivity(uses: ReadonlyArray<{ readonly sessionId: string; readonly at: Date }>): Promise<void>;
+  recordActivity(uses: readonly SessionUse[], idle?: IdleDeadline): Promise<IdleSessionsRevoked | void>;
 
   /** Revokes up to `batchSize` live sessions last active at or before `idleCutoff`. */
   revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked>;
