@@ -42,6 +42,7 @@ export type {
   IdleSessionsRevoked,
   IssuedTokenRecord,
   KeyUsage,
+  LiveTokenCriteria,
   NewSession,
   PageRequest,
   PurgeOutcome,
