@@ -152,4 +152,17 @@ describe('the health indicator', () => {
       lastStartedAt: expect.any(String), lastFinishedAt: expect.any(String), lastOutcome: 'done',
     });
   });
+
+  it('counts a purge called through purgeExpired() as the last purge too', async () => {
+    const indicator = app.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator);
+    await app.get<PurgeScheduler>(PurgeScheduler).tick();
+    const scheduled = (await indicator.isHealthy()).token_tracking!.purge;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const calledAt = Date.now();
+    await app.tokens.purgeExpired();
+    const called = (await indicator.isHealthy()).token_tracking!.purge;
+    expect(called).toMatchObject({ lastOutcome: 'done', lastFinishedAt: expect.any(String) });
+    expect(new Date(called.lastStartedAt!).getTime()).toBeGreaterThanOrEqual(calledAt);
+    expect(called.lastStartedAt).not.toBe(scheduled.lastStartedAt);
+  });
 });
