@@ -43,6 +43,7 @@ export type {
   IdleSessionsRevoked,
   IssuedTokenRecord,
   KeyUsage,
+  LiveTokenCriteria,
   NewSession,
   PageRequest,
   PurgeOutcome,
@@ -94,5 +95,5 @@ export { RevocationChecker } from './revocation/revocation-checker.js';
 export type { ReplicaStatus } from './revocation/revocation-checker.js';
 export { TokenTrackingHealthIndicator } from './observability/token-tracking-health.indicator.js';
 export type { TokenTrackingHealth } from './observability/token-tracking-health.indicator.js';
-export { METRIC as TOKEN_TRACKING_METRICS, SPAN as TOKEN_TRACKING_SPANS } from './observability/telemetry-names.js';
+export { METRIC as TOKEN_TRACKING_METRICS, REVOCATION_REASON_VALUES as TOKEN_TRACKING_REVOCATION_REASONS, SPAN as TOKEN_TRACKING_SPANS } from './observability/telemetry-names.js';
 export * from './errors/index.js';

@@ -6,6 +6,7 @@ import { DashboardConfig, DashboardController, DashboardOptions } from './dashbo
 import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
 import { ADMIN_ROUTES_OPTIONS, DASHBOARD_OPTIONS, JWKS_ROUTE_OPTIONS } from './internal.constants.js';
 import { JwksController, JwksRouteOptions } from './keys/jwks.controller.js';
+import { checkModuleExtras } from './options/module-extras-checks.js';
 import { TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
 
 export interface SessionRoutesOptions {
@@ -51,6 +52,7 @@ export const {
   .build();
 
 function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras): DynamicModule {
+  checkModuleExtras(extras);
   const controllers: Type[] = [...(definition.controllers ?? [])];
   const providers = [...(definition.providers ?? [])];
   if (extras.sessionRoutes) {

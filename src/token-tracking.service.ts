@@ -113,27 +113,27 @@ export class TokenTrackingService<TData extends object = TokenData> {
    * refresh token). Revoking twice throws `AlreadyRevokedError` (409).
    */
   revokeToken(tokenOrId: string, options?: RevokeOptions): Promise<void> {
-    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'token' }, () => this.revoker.revokeToken(tokenOrId, options));
+    return this.telemetry.trace(SPAN.revoke, {}, () => this.revoker.revokeToken(tokenOrId, options));
   }
 
   /** Revokes a token known only by its jti and expiry (for example one issued while tracking was off). */
   revokeTokenById(jti: string, expiresAt: Date, options?: RevokeOptions): Promise<void> {
-    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'token' }, () => this.revoker.revokeTokenById(jti, expiresAt, options));
+    return this.telemetry.trace(SPAN.revoke, {}, () => this.revoker.revokeTokenById(jti, expiresAt, options));
   }
 
   /** Revokes one of the user's own sessions (by session id or a token's jti); others' are `SessionNotFoundError`. */
   revokeUserSession(userId: string, sessionIdOrJti: string, options?: RevokeOptions): Promise<void> {
-    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'session' }, () => this.revoker.revokeUserSession(userId, sessionIdOrJti, options));
+    return this.telemetry.trace(SPAN.revoke, {}, () => this.revoker.revokeUserSession(userId, sessionIdOrJti, options));
   }
 
   /** Revokes all of the user's sessions but `currentSessionId` ("log out my other devices"); returns how many. */
   revokeOtherUserSessions(userId: string, currentSessionId: string, options?: RevokeOptions): Promise<number> {
-    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'other-sessions' }, () => this.revoker.revokeOtherUserSessions(userId, currentSessionId, options));
+    return this.telemetry.trace(SPAN.revoke, {}, () => this.revoker.revokeOtherUserSessions(userId, currentSessionId, options));
   }
 
   /** Revokes every token of the user issued up to now, tracked or not; returns how many live sessions ended. */
   revokeAllUserTokens(userId: string, options?: RevokeOptions): Promise<number> {
-    return this.telemetry.trace(SPAN.revoke, { 'token_tracking.revocation.scope': 'all' }, () => this.revoker.revokeAllUserTokens(userId, options));
+    return this.telemetry.trace(SPAN.revoke, {}, () => this.revoker.revokeAllUserTokens(userId, options));
   }
 
   /** Deletes what can no longer matter, in bounded batches; `skipped` while another process purges. */

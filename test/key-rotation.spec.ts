@@ -5,6 +5,7 @@ import {
   KeyOptions,
   UnknownKeyError,
 } from '../src/index.js';
+import { ManualClock } from './support/manual-clock.js';
 import { TestSigner } from './support/test-signer.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TokenTrackingApp } from './support/token-tracking-app.js';
@@ -52,9 +53,10 @@ describe('signing key rotation', () => {
     expect(headerOf(refreshed.accessToken.token).kid).toBe('k2');
     const fresh = await during.tokens.generateToken('rotating-user');
     expect(fresh.keyId).toBe('k2');
-    // The library can tell when k1 stops mattering: when its last tracked token expires.
+    // The library can tell when k1 stops mattering: when the last token it signed that can still be accepted
+    // expires (the exchanged refresh token only counts through its grace period).
     const usage = await during.tokens.getKeyUsage();
-    expect(usage.find((key) => key.keyId === 'k1')).toMatchObject({ activeTokens: 2, lastExpiresAt: old.refreshToken.expiresAt });
+    expect(usage.find((key) => key.keyId === 'k1')).toMatchObject({ activeTokens: 2, lastExpiresAt: old.accessToken.expiresAt });
     expect(usage.find((key) => key.keyId === 'k2')?.activeTokens).toBe(3);
 
     // 3. k1 removed: what it signed is refused with its own code; k2's tokens are untouched.
@@ -62,6 +64,41 @@ describe('signing key rotation', () => {
     await expect(after.tokens.parseToken(old.accessToken.token)).rejects.toBeInstanceOf(UnknownKeyError);
     await expect(after.tokens.parseToken(refreshed.accessToken.token)).resolves.toMatchObject({ userId: 'rotating-user', keyId: 'k2' });
     await expect(after.tokens.parseToken(fresh.token)).resolves.toBeDefined();
+  });
+
+  it('counts in getKeyUsage() only the tokens that can still be accepted, so that step 4 ends with the last live one', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 6, 9));
+    const lifetimes = { clock: clock.now, expiresIn: 900, refreshExpiresIn: 86_400, refreshGraceSeconds: 10, sessionIdleTimeout: 1_200, lastUsedIntervalSeconds: 60 };
+    const old = { kid: 'usage-old', algorithm: 'ES256' as const };
+    const next = { kid: 'usage-new', algorithm: 'ES256' as const };
+    const start = async (keys: KeyOptions[]) => {
+      const app = await startTokenTracking(db.connectAnotherClient(), { ...lifetimes, signing: { keys } });
+      apps.push(app);
+      return app;
+    };
+    const before = await start([{ ...old, privateKey: k1.privateKey }]);
+    const refreshed = await before.tokens.generateTokenPair('usage-refreshed');
+    const loggedOut = await before.tokens.generateTokenPair('usage-logged-out');
+    const idle = await before.tokens.generateTokenPair('usage-idle');
+    const during = await start([{ ...next, privateKey: k2.privateKey }, { ...old, publicKey: k1.publicKey }]);
+    const usageOf = async (kid: string) => (await during.tokens.getKeyUsage()).find((key) => key.keyId === kid) ?? null;
+    expect(await usageOf(old.kid)).toMatchObject({ activeTokens: 6 });
+
+    clock.advance(60_000);
+    const successor = await during.tokens.refresh(refreshed.refreshToken.token);
+    await during.tokens.revokeToken(loggedOut.sessionId);
+    // The exchanged refresh token may still come back within the grace period, and gets the same pair then.
+    expect(await usageOf(old.kid)).toMatchObject({ activeTokens: 4, lastExpiresAt: idle.refreshToken.expiresAt });
+    clock.advance(11_000);
+    expect(await usageOf(old.kid)).toMatchObject({ activeTokens: 3, lastExpiresAt: idle.refreshToken.expiresAt });
+
+    // The refreshed session stays in use; the idle one passes its idle deadline; the old access token expires.
+    clock.advance(1_000_000);
+    await during.tokens.refresh(successor.refreshToken.token);
+    clock.advance(200_000);
+    expect(await usageOf(old.kid)).toBeNull();
+    // Of the new key's tokens, the last pair: the first has expired (access) or was exchanged (refresh).
+    expect(await usageOf(next.kid)).toMatchObject({ activeTokens: 2 });
   });
 
   it('verifies a token only with the algorithm its key is pinned to, never the one the token names', async () => {

@@ -58,19 +58,27 @@ describe('metrics and traces through OpenTelemetry', () => {
     const rotated = await tokens.refresh(first.refreshToken.token);
     clock.advance(2_000);
     await expect(tokens.refresh(first.refreshToken.token)).rejects.toBeInstanceOf(RefreshTokenReusedError);
-    await tokens.revokeAllUserTokens('metered-user', { reason: 'password-change' });
+    const logout = await tokens.generateTokenPair('metered-user-2');
+    await tokens.revokeToken(logout.accessToken.token, { reason: 'logout' });
+    await tokens.revokeAllUserTokens('metered-user', { reason: 'password change, ticket 4711 for alice@example.com' });
     await expect(tokens.parseToken(second.accessToken.token)).rejects.toBeInstanceOf(TokenRevokedError);
     await expect(tokens.parseToken('not-a-token-but-long-enough')).rejects.toMatchObject({ code: 'TOKEN_MALFORMED' });
     await tokens.purgeExpired();
 
-    // Two logins of a pair each; the refresh is counted as such, not as issuance.
-    expect(await total(METRIC.tokensIssued)).toBe(4);
+    // Every token issued counts: three logins of a pair each, and the pair the refresh issued.
+    expect(await points(METRIC.tokensIssued)).toEqual(expect.arrayContaining([
+      { attributes: { 'token_tracking.issue.source': 'login' }, value: 6 },
+      { attributes: { 'token_tracking.issue.source': 'refresh' }, value: 2 },
+    ]));
+    expect(await total(METRIC.tokensIssued)).toBe(8);
     expect(await points(METRIC.tokensRefreshed)).toEqual([{ attributes: { 'token_tracking.refresh.within_grace': false }, value: 1 }]);
     expect(await total(METRIC.sessionsRefusedAtCap)).toBe(1);
     expect(await total(METRIC.refreshReuseDetected)).toBe(1);
     expect(await points(METRIC.sessionsRevoked)).toEqual(expect.arrayContaining([
       { attributes: { 'token_tracking.revocation.scope': 'session', 'token_tracking.revocation.reason': 'refresh-token-reuse' }, value: 1 },
-      { attributes: { 'token_tracking.revocation.scope': 'all', 'token_tracking.revocation.reason': 'password-change' }, value: 1 },
+      { attributes: { 'token_tracking.revocation.scope': 'session', 'token_tracking.revocation.reason': 'logout' }, value: 1 },
+      // An application's own reason is free text: metrics carry a bounded value instead.
+      { attributes: { 'token_tracking.revocation.scope': 'all', 'token_tracking.revocation.reason': 'custom' }, value: 1 },
     ]));
     expect(await points(METRIC.tokensRejected)).toEqual(expect.arrayContaining([
       { attributes: { 'token_tracking.error.code': 'TOKEN_REVOKED' }, value: 1 },
@@ -86,12 +94,17 @@ describe('metrics and traces through OpenTelemetry', () => {
     expect(new Set(finished.map((span) => span.name))).toEqual(new Set([SPAN.issue, SPAN.refresh, SPAN.revoke, SPAN.purge]));
     expect(finished.find((span) => span.attributes['token_tracking.error.code'] === 'MAX_SESSIONS_EXCEEDED')?.name).toBe(SPAN.issue);
     expect(finished.find((span) => span.attributes['token_tracking.error.code'] === 'REFRESH_TOKEN_REUSED')?.name).toBe(SPAN.refresh);
+    // A logout with a tracked token ends its session: its span says so, as the metric does.
+    expect(finished.filter((span) => span.name === SPAN.revoke).map((span) => span.attributes)).toEqual([
+      { 'token_tracking.revocation.scope': 'session', 'token_tracking.revocation.reason': 'logout' },
+      { 'token_tracking.revocation.scope': 'all', 'token_tracking.revocation.reason': 'custom' },
+    ]);
 
     // Nothing that identifies a token, a session or a user, anywhere.
     const { resourceMetrics } = await reader.collect();
     const everything = JSON.stringify([resourceMetrics.scopeMetrics.map((scope) => scope.metrics.map((metric) => metric.dataPoints.map((point) => point.attributes))),
       finished.map((span) => [span.name, span.attributes, span.events])]);
-    for (const secret of [first.accessToken.token, first.accessToken.jti, first.sessionId, rotated.refreshToken.jti, 'metered-user']) {
+    for (const secret of [first.accessToken.token, first.accessToken.jti, first.sessionId, rotated.refreshToken.jti, 'metered-user', 'alice@example.com']) {
       expect(everything).not.toContain(secret);
     }
   });
@@ -141,5 +154,18 @@ describe('the health indicator', () => {
     expect((await indicator.isHealthy()).token_tracking?.purge).toMatchObject({
       lastStartedAt: expect.any(String), lastFinishedAt: expect.any(String), lastOutcome: 'done',
     });
+  });
+
+  it('counts a purge called through purgeExpired() as the last purge too', async () => {
+    const indicator = app.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator);
+    await app.get<PurgeScheduler>(PurgeScheduler).tick();
+    const scheduled = (await indicator.isHealthy()).token_tracking!.purge;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const calledAt = Date.now();
+    await app.tokens.purgeExpired();
+    const called = (await indicator.isHealthy()).token_tracking!.purge;
+    expect(called).toMatchObject({ lastOutcome: 'done', lastFinishedAt: expect.any(String) });
+    expect(new Date(called.lastStartedAt!).getTime()).toBeGreaterThanOrEqual(calledAt);
+    expect(called.lastStartedAt).not.toBe(scheduled.lastStartedAt);
   });
 });

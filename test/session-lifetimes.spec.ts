@@ -45,6 +45,24 @@ describe('an absolute session lifetime (sessionMaxLifetime)', () => {
     clock.advance(1);
     expect(await tokens.getUserSessionCount('old-session-user')).toBe(0);
   });
+
+  it('answers SESSION_EXPIRED through the session\'s last second too, though exp is whole seconds', async () => {
+    const { tokens } = fixture.app;
+    // A login 700 ms into a second: the session ends at .700, its tokens' exp (whole seconds) at .000 before.
+    // (Last of this block: the shared clock stays off whole seconds.)
+    clock.advance(1_000 - (clock.now() % 1_000) + 700);
+    const login = await tokens.generateTokenPair('last-second-user');
+    clock.advance(3_600_000 - 2_000);
+    const refreshed = await tokens.refresh(login.refreshToken.token);
+    const end = login.accessToken.issuedAt.getTime() + 3_600_000;
+    expect(refreshed.accessToken.expiresAt.getTime()).toBe(Math.floor(end / 1000) * 1000);
+    clock.advance(end - 300 - clock.now());
+    expect(clock.now()).toBeLessThan(end);
+    expect(clock.now()).toBeGreaterThanOrEqual(refreshed.accessToken.expiresAt.getTime());
+    await expect(tokens.parseToken(refreshed.accessToken.token)).rejects.toBeInstanceOf(SessionExpiredError);
+    await expect(tokens.parseToken(login.accessToken.token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(tokens.refresh(refreshed.refreshToken.token)).rejects.toBeInstanceOf(SessionExpiredError);
+  });
 });
 
 describe('an idle timeout (sessionIdleTimeout)', () => {

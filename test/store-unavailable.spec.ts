@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { createPrismaClient } from '../dev/prisma.js';
-import { TokenStoreUnavailableError } from '../src/index.js';
+import { PurgeScheduler, TokenStoreUnavailableError, TokenTrackingHealthIndicator } from '../src/index.js';
 import { createTestDatabase } from './support/test-database.js';
 import { TestSigner } from './support/test-signer.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TokenTrackingApp } from './support/token-tracking-app.js';
@@ -18,9 +18,11 @@ async function closedPort(): Promise<number> {
 describe('when the database cannot be reached', () => {
   let app: TokenTrackingApp;
   let prisma: ReturnType<typeof createPrismaClient>;
+  let port: number;
 
   beforeAll(async () => {
-    prisma = createPrismaClient(`postgresql://postgres:postgres@127.0.0.1:${await closedPort()}/none`);
+    port = await closedPort();
+    prisma = createPrismaClient(`postgresql://postgres:postgres@127.0.0.1:${port}/none`);
     app = await startTokenTracking(prisma, { maxUserSessions: 3 });
   });
 
@@ -38,6 +40,23 @@ describe('when the database cannot be reached', () => {
     expect(error).toBeInstanceOf(TokenStoreUnavailableError);
     expect((error as TokenStoreUnavailableError).code).toBe('STORE_UNAVAILABLE');
     expect((error as Error).cause).toBeDefined();
+  });
+
+  it('keeps the database\'s address and the driver\'s words out of the health answer, for a purge scheduled or called', async () => {
+    const indicator = app.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator);
+    const expected = {
+      lastOutcome: 'failed',
+      lastError: 'the database could not be reached (STORE_UNAVAILABLE); the cause is in the server log',
+    };
+    await app.get<PurgeScheduler>(PurgeScheduler).tick();
+    const scheduled = await indicator.isHealthy();
+    expect(scheduled.token_tracking?.purge).toMatchObject(expected);
+    await expect(app.tokens.purgeExpired()).rejects.toBeInstanceOf(TokenStoreUnavailableError);
+    const called = await indicator.isHealthy();
+    expect(called.token_tracking?.purge).toMatchObject(expected);
+    for (const health of [scheduled, called]) {
+      expect(JSON.stringify(health)).not.toMatch(new RegExp(`127\\.0\\.0\\.1|${port}|postgres|reach database server|ECONNREFUSED`, 'i'));
+    }
   });
 
   it('fails issuance, counting and revocation with the same clear error', async () => {

@@ -60,6 +60,7 @@ export function parseAsymmetricKey(
   const publicKey = publicKeyInput === undefined ? createPublicKey(privateKey!) : parseKey(kid, algorithm, publicKeyInput, 'public');
   if (privateKey) assertKeyFitsAlgorithm(kid, algorithm, privateKey);
   assertKeyFitsAlgorithm(kid, algorithm, publicKey);
+  if (privateKey && publicKeyInput !== undefined) assertSameKeyPair(kid, algorithm, privateKey, publicKey);
   return {
     signing: privateKey ? { kid, algorithm, key: privateKey } : null,
     verification: { kid, algorithm, key: publicKey },
@@ -74,12 +75,48 @@ function parseKey(kid: string, algorithm: SigningAlgorithm, input: KeyInput, kin
     return input;
   }
   try {
+    if (isDer(input)) return parseDer(input, kind);
     return kind === 'private' ? createPrivateKey(input) : createPublicKey(input);
   } catch (error) {
     throw new TokenTrackingConfigurationError(
       `key ${kid}: the ${algorithm} ${kind} key could not be parsed (${(error as Error).message}); pass PEM text, DER bytes or a KeyObject`,
     );
   }
+}
+
+/** Node reads a Buffer as PEM unless told otherwise; DER starts with an ASN.1 SEQUENCE, PEM with text. */
+function isDer(input: string | Buffer): input is Buffer {
+  return Buffer.isBuffer(input) && input[0] === 0x30;
+}
+
+/** DER in the encodings keys are stored in: PKCS#8 or SEC1/PKCS#1 for private keys, SPKI or PKCS#1 for public ones. */
+function parseDer(der: Buffer, kind: 'private' | 'public'): KeyObject {
+  const types = kind === 'private' ? (['pkcs8', 'sec1', 'pkcs1'] as const) : (['spki', 'pkcs1'] as const);
+  let lastError: unknown;
+  for (const type of types) {
+    try {
+      return kind === 'private'
+        ? createPrivateKey({ key: der, format: 'der', type: type as 'pkcs8' | 'sec1' | 'pkcs1' })
+        : createPublicKey({ key: der, format: 'der', type: type as 'spki' | 'pkcs1' });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * A public key that is not the private key's own half would publish, and
+ * verify with, a key nothing was signed with: every token issued would be
+ * refused (by this instance too), and the JWKS would mislead every other
+ * service. Refused at startup instead.
+ */
+function assertSameKeyPair(kid: string, algorithm: SigningAlgorithm, privateKey: KeyObject, publicKey: KeyObject): void {
+  if (createPublicKey(privateKey).equals(publicKey)) return;
+  throw new TokenTrackingConfigurationError(
+    `key ${kid}: the ${algorithm} publicKey is not the public half of its privateKey, so every token it signs would be refused; ` +
+      'give the matching publicKey, or leave publicKey out (it is derived from privateKey)',
+  );
 }
 
 /** Refuses keys an algorithm is not defined for (RFC 7518): small RSA moduli, the wrong EC curve. */

@@ -51,11 +51,14 @@ export class TokenVerifier {
     const nowSeconds = this.options.clock() / 1000;
     const tolerance = this.options.clockToleranceSeconds;
     const maxLifetime = this.options.sessionMaxLifetimeSeconds;
+    const sessionEnd = maxLifetime !== null && authTime !== undefined ? authTime + maxLifetime : null;
     // Before `exp`, so that a token clamped to its session's end says why it stopped.
-    if (maxLifetime !== null && authTime !== undefined && nowSeconds >= authTime + maxLifetime + tolerance) {
-      throw new SessionExpiredError();
+    if (sessionEnd !== null && nowSeconds >= sessionEnd + tolerance) throw new SessionExpiredError();
+    if (nowSeconds >= exp + tolerance) {
+      // `exp` is whole seconds, so a token clamped to its session's end
+      // expires up to a second before the session does: that is the session ending.
+      throw sessionEnd !== null && exp >= Math.floor(sessionEnd) ? new SessionExpiredError() : new TokenExpiredError();
     }
-    if (nowSeconds >= exp + tolerance) throw new TokenExpiredError();
     if (nbf !== undefined && nowSeconds + tolerance < nbf) throw new TokenNotYetValidError();
     // A token "issued in the future" would escape a revoke-all watermark set now.
     if (nowSeconds + tolerance < iat) throw new TokenNotYetValidError(ErrorMessages.TOKEN_ISSUED_IN_FUTURE);

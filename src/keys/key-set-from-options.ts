@@ -1,7 +1,15 @@
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { isSigningAlgorithm, SigningAlgorithm } from '../jws/signing-algorithm.js';
 import { JwsKey, parseAsymmetricKey, parseHmacKey, ParsedKey } from '../jws/signing-keys.js';
-import type { KeyOptions, TokenSigningOptions } from '../options/token-tracking-options.interface.js';
+import { refuseUnknownOptions, requireDuration } from '../options/option-checks.js';
+import type {
+  AsymmetricSigningOptions,
+  HmacSigningOptions,
+  KeyOptions,
+  KeySetSigningOptions,
+  RemoteKeySetOptions,
+  TokenSigningOptions,
+} from '../options/token-tracking-options.interface.js';
 import { MAX_KEY_ID_LENGTH } from '../validation/limits.js';
 import { isStorableText } from '../validation/storable-text.js';
 import { DEFAULT_KEY_ID, KeySet } from './key-set.js';
@@ -12,9 +20,18 @@ export function keySetFromOptions(signing: TokenSigningOptions | undefined): Key
   if (!signing || typeof signing !== 'object') {
     throw new TokenTrackingConfigurationError('signing options are required: { algorithm, secret }, { algorithm, privateKey }, { keys: [...] } or { jwksUrl, algorithms }');
   }
-  if ('jwksUrl' in signing) return new KeySet([], null, new RemoteKeySet(signing));
+  refuseUnknownOptions(signing, 'signing', signingOptionNames(signing));
+  if ('jwksUrl' in signing) {
+    if (signing.cacheMaxAgeSeconds !== undefined) {
+      requireDuration(signing.cacheMaxAgeSeconds, 'signing.cacheMaxAgeSeconds', 0);
+    }
+    return new KeySet([], null, new RemoteKeySet(signing));
+  }
   if ('keys' in signing) return fromKeyList(signing.keys, signing.signWith);
   const kid = signing.keyId ?? DEFAULT_KEY_ID;
+  if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KEY_ID_LENGTH || !isStorableText(kid)) {
+    throw new TokenTrackingConfigurationError(`signing.keyId must be a non-empty string of at most ${MAX_KEY_ID_LENGTH} characters`);
+  }
   if ('secret' in signing) {
     return fromKeyList([{ kid, algorithm: signing.algorithm ?? 'HS256', secret: signing.secret }], kid);
   }
@@ -42,8 +59,30 @@ function fromKeyList(keys: readonly KeyOptions[], signWith: string | undefined):
   return new KeySet(parsed.map((key) => key.verification), signing);
 }
 
+/**
+ * The names each form of `signing` takes, told apart by the one name only
+ * that form has; a name of another form (a `secret` next to a `privateKey`)
+ * is as much a mistake as a misspelt one.
+ */
+function signingOptionNames(signing: object): readonly string[] {
+  if ('jwksUrl' in signing) return REMOTE_KEY_SET_OPTIONS;
+  if ('keys' in signing) return KEY_SET_OPTIONS;
+  if ('secret' in signing) return HMAC_SIGNING_OPTIONS;
+  return ASYMMETRIC_SIGNING_OPTIONS;
+}
+
+const REMOTE_KEY_SET_OPTIONS = ['jwksUrl', 'algorithms', 'cacheMaxAgeSeconds'] satisfies Array<keyof RemoteKeySetOptions>;
+const KEY_SET_OPTIONS = ['keys', 'signWith'] satisfies Array<keyof KeySetSigningOptions>;
+const HMAC_SIGNING_OPTIONS = ['algorithm', 'secret', 'keyId'] satisfies Array<keyof HmacSigningOptions>;
+const ASYMMETRIC_SIGNING_OPTIONS = ['algorithm', 'privateKey', 'publicKey', 'keyId'] satisfies Array<keyof AsymmetricSigningOptions>;
+const KEY_OPTIONS = ['kid', 'algorithm', 'secret', 'privateKey', 'publicKey'] as const;
+
 function parseKeyOptions(options: KeyOptions, index: number): ParsedKey {
-  const kid: unknown = options?.kid;
+  if (typeof options !== 'object' || options === null) {
+    throw new TokenTrackingConfigurationError(`signing.keys[${index}] must be an object { kid, algorithm, secret | privateKey | publicKey }`);
+  }
+  refuseUnknownOptions(options, `signing.keys[${index}]`, KEY_OPTIONS);
+  const kid: unknown = options.kid;
   if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KEY_ID_LENGTH || !isStorableText(kid)) {
     throw new TokenTrackingConfigurationError(`signing.keys[${index}].kid must be a non-empty string of at most ${MAX_KEY_ID_LENGTH} characters`);
   }

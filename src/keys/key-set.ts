@@ -5,7 +5,10 @@ import { JwsKey } from '../jws/signing-keys.js';
 /** Whether the last attempt to get a key from a remote JWKS worked (null: none yet). */
 export interface RemoteKeyStatus {
   readonly available: boolean | null;
-  /** Why the last attempt failed: the URL and the fetch's error. */
+  /**
+   * Why the last attempt failed, in a few stable words (health answers show
+   * it); the URL and the fetch's own error go to the log.
+   */
   readonly lastError: string | null;
 }
 

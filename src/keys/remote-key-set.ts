@@ -88,12 +88,12 @@ export class RemoteKeySet implements RemoteKeySource {
   }
 
   private recordFailure(error: unknown): void {
-    // Never the URL's query (it may carry a key): this goes to logs and to a health route that is often public.
+    // The status reaches a health route that is often public: a stable cause there, the URL and the error in the log.
+    this.status = { available: false, lastError: `${fetchFailureOf(error)} (KEYS_UNAVAILABLE); the cause is in the server log` };
+    // Never the URL's query (it may carry a key), not even in the log.
     const shown = `${this.url.origin}${this.url.pathname}`;
     const message = (error instanceof Error ? error.message : String(error)).replaceAll(this.url.href, shown);
-    const lastError = `${shown}: ${message}`;
-    this.status = { available: false, lastError };
-    this.failureWarning.warn(`cannot fetch the key set, so every token is answered 503 KEYS_UNAVAILABLE: ${lastError}`);
+    this.failureWarning.warn(`cannot fetch the key set, so every token is answered 503 KEYS_UNAVAILABLE: ${shown}: ${message}`);
   }
 
   /** Loads `jose` at startup, so that a missing package stops the application there rather than at the first request. */
@@ -114,4 +114,14 @@ export class RemoteKeySet implements RemoteKeySource {
     });
     return this.resolver;
   }
+}
+
+/** What went wrong fetching a key set, from jose's error codes and messages, in words that name no host. */
+function fetchFailureOf(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ERR_JWKS_TIMEOUT') return 'the key set did not arrive in time';
+  if (code === 'ERR_JWKS_INVALID') return 'the answer is not a JSON Web Key Set';
+  if (typeof message === 'string' && message.startsWith('Expected 200 OK')) return 'the key set URL answered with an error status';
+  if (typeof message === 'string' && message.startsWith('Failed to parse')) return 'the answer is not JSON';
+  return 'the key set URL could not be reached';
 }

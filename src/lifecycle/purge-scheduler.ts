@@ -5,6 +5,7 @@ import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { loadOptionalPeer } from '../runtime/optional-peer.js';
 import { describeCause } from '../store/store-failure.js';
 import { PurgeOutcome } from '../store/token-store.interface.js';
+import type { PurgeRunReport } from './token-purger.js';
 import { TokenPurger } from './token-purger.js';
 
 /** Name of the interval in `@nestjs/schedule`'s SchedulerRegistry, when the application has one. */
@@ -22,14 +23,7 @@ interface ScheduleModule {
   SchedulerRegistry: abstract new (...args: never[]) => IntervalRegistry;
 }
 
-/** The last scheduled purge of this process, for health checks. */
-export interface PurgeRunReport {
-  readonly startedAt: Date;
-  readonly finishedAt: Date | null;
-  /** Null while running, or when it failed. */
-  readonly outcome: PurgeOutcome | null;
-  readonly error: string | null;
-}
+export type { PurgeRunReport } from './token-purger.js';
 
 /**
  * Runs a purge every `purge.intervalSeconds`. Starts when the application
@@ -45,7 +39,6 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
   private interval: NodeJS.Timeout | undefined;
   private registry: IntervalRegistry | null = null;
   private running: Promise<void> | null = null;
-  private report: PurgeRunReport | null = null;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
@@ -53,9 +46,9 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
 
-  /** The last run this process started (null before the first). */
+  /** The last run this process started, scheduled or called through `purgeExpired()` (null before the first). */
   get lastRun(): PurgeRunReport | null {
-    return this.report;
+    return this.purger.lastRun;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -76,16 +69,12 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
 
   /** One scheduled run; never rejects. */
   tick(): Promise<void> {
-    const startedAt = new Date();
     this.running ??= (async () => {
-      this.report = { startedAt, finishedAt: null, outcome: null, error: null };
       try {
-        const outcome = await this.purger.purgeExpired();
-        this.report = { startedAt, finishedAt: new Date(), outcome, error: null };
-        this.describe(outcome);
+        this.describe(await this.purger.purgeExpired());
       } catch (error) {
+        // The detail, with the database's address, is for the log only; health shows a stable cause.
         const reason = describeCause(error instanceof Error && error.cause ? error.cause : error);
-        this.report = { startedAt, finishedAt: new Date(), outcome: null, error: reason };
         this.logger.error(`purge failed, retrying at the next run: ${reason}`);
       }
     })().finally(() => {

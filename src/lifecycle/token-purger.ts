@@ -2,10 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TokenEventPublisher } from '../events/token-event-publisher.js';
 import { TokensPurgedEvent, TokenTrackingEvents } from '../events/token-tracking.events.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { publicCauseOf } from '../observability/public-cause.js';
 import { SPAN } from '../observability/telemetry-names.js';
 import { TokenTrackingTelemetry } from '../observability/token-tracking-telemetry.js';
 import { DEFAULT_PURGE, ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { PurgeOutcome, TokenStore } from '../store/token-store.interface.js';
+
+/** The last purge of this process, scheduled or called, for health checks. */
+export interface PurgeRunReport {
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  /** Null while running, or when it failed. */
+  readonly outcome: PurgeOutcome | null;
+  /** Why it failed, in a few stable words (never an address or a driver's message: health answers show it). */
+  readonly error: string | null;
+}
 
 /**
  * Deletes what can no longer matter: sessions and tokens whose last token
@@ -22,9 +33,25 @@ export class TokenPurger {
     @Inject(TokenTrackingTelemetry) private readonly telemetry: TokenTrackingTelemetry,
   ) {}
 
-  purgeExpired(): Promise<PurgeOutcome> {
-    // A run skipped because another instance holds the purge is not a purge: say so in the metrics.
-    return this.telemetry.trace(SPAN.purge, {}, () => this.purge(), (outcome) => (outcome.status === 'skipped' ? 'skipped' : 'ok'));
+  private report: PurgeRunReport | null = null;
+
+  /** The last run this process started, scheduled or called (null before the first). */
+  get lastRun(): PurgeRunReport | null {
+    return this.report;
+  }
+
+  async purgeExpired(): Promise<PurgeOutcome> {
+    const startedAt = new Date();
+    this.report = { startedAt, finishedAt: null, outcome: null, error: null };
+    try {
+      // A run skipped because another instance holds the purge is not a purge: say so in the metrics.
+      const outcome = await this.telemetry.trace(SPAN.purge, {}, () => this.purge(), (result) => (result.status === 'skipped' ? 'skipped' : 'ok'));
+      this.report = { startedAt, finishedAt: new Date(), outcome, error: null };
+      return outcome;
+    } catch (error) {
+      this.report = { startedAt, finishedAt: new Date(), outcome: null, error: publicCauseOf(error) };
+      throw error;
+    }
   }
 
   private async purge(): Promise<PurgeOutcome> {

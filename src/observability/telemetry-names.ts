@@ -19,6 +19,22 @@ export const METRIC = {
   replicaConnected: 'token_tracking.replica.connected',
 } as const;
 
+/**
+ * The values `token_tracking.revocation.reason` takes: the library's own
+ * reasons, and `custom` for any reason an application gave. An
+ * application's reason is free text (it may name a person or a ticket), and
+ * every distinct value of an attribute is a time series of its own.
+ */
+export const REVOCATION_REASON_VALUES = [
+  'revoked', 'revoke-others', 'revoke-all', 'logout', 'logout-everywhere', 'admin-revoke', 'admin-revoke-all',
+  'evicted', 'refresh-token-reuse', 'idle-timeout', 'max-lifetime', 'custom',
+] as const;
+
+/** A revocation reason as metrics and spans carry it: one of `REVOCATION_REASON_VALUES`. */
+export function reasonAttribute(reason: string): (typeof REVOCATION_REASON_VALUES)[number] {
+  return (REVOCATION_REASON_VALUES as readonly string[]).includes(reason) ? (reason as (typeof REVOCATION_REASON_VALUES)[number]) : 'custom';
+}
+
 export const SPAN = {
   issue: 'token_tracking.issue',
   refresh: 'token_tracking.refresh',

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { TokenEventPublisher } from '../events/token-event-publisher.js';
@@ -11,11 +12,12 @@ import {
 } from '../events/token-tracking.events.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
 import { loadOptionalPeer } from '../runtime/optional-peer.js';
-import { METRIC, OpenTelemetryApi, SPAN } from './telemetry-names.js';
+import { METRIC, OpenTelemetryApi, reasonAttribute, SPAN } from './telemetry-names.js';
 
 type Attributes = Record<string, string | number | boolean>;
 interface Counter { add(value: number, attributes?: Attributes): void }
 interface Histogram { record(value: number, attributes?: Attributes): void }
+interface SpanAttributes { setAttribute(key: string, value: string): void }
 
 interface Instruments {
   readonly issued: Counter;
@@ -43,6 +45,12 @@ interface Instruments {
 export class TokenTrackingTelemetry implements OnModuleInit {
   private instruments: Instruments | null = null;
   private api: OpenTelemetryApi | null = null;
+  /**
+   * The span of the operation running: what an operation turns out to do
+   * (a logout that ends a whole session) is written on its span from the
+   * same event the metrics count, so that both say the same.
+   */
+  private readonly currentSpan = new AsyncLocalStorage<SpanAttributes>();
 
   constructor(
     @Inject(TokenEventPublisher) private readonly events: TokenEventPublisher,
@@ -57,7 +65,7 @@ export class TokenTrackingTelemetry implements OnModuleInit {
     const counter = (name: string, description: string, unit: string) => meter.createCounter(name, { description, unit });
     const histogram = (name: string, description: string) => meter.createHistogram(name, { description, unit: 's' });
     this.instruments = {
-      issued: counter(METRIC.tokensIssued, 'Tokens issued (each token of a pair counts)', '{token}'),
+      issued: counter(METRIC.tokensIssued, 'Tokens issued, by logins and refreshes (each token of a pair counts)', '{token}'),
       refreshed: counter(METRIC.tokensRefreshed, 'Refresh tokens exchanged for a new pair', '{refresh}'),
       revoked: counter(METRIC.sessionsRevoked, 'Sessions (or untracked tokens) revoked, by reason', '{session}'),
       rejected: counter(METRIC.tokensRejected, 'Tokens refused by verification or revocation, by error code', '{token}'),
@@ -90,7 +98,7 @@ export class TokenTrackingTelemetry implements OnModuleInit {
     const api = this.api;
     if (!api) return work();
     const started = performance.now();
-    return api.trace.getTracer(METRIC.scope).startActiveSpan(name, { attributes }, async (span) => {
+    return api.trace.getTracer(METRIC.scope).startActiveSpan(name, { attributes }, (span) => this.currentSpan.run(span, async () => {
       let outcome = 'ok';
       try {
         const result = await work();
@@ -106,7 +114,7 @@ export class TokenTrackingTelemetry implements OnModuleInit {
         this.instruments?.operationDuration.record((performance.now() - started) / 1000, { 'token_tracking.operation': name, 'token_tracking.outcome': outcome });
         span.end();
       }
-    });
+    }));
   }
 
   /** A token refused by `parseToken` or the guard. */
@@ -119,17 +127,24 @@ export class TokenTrackingTelemetry implements OnModuleInit {
     if (!instruments) return;
     switch (event) {
       case TokenTrackingEvents.ISSUED:
-        instruments.issued.add((payload as TokenIssuedEvent).jtis.length);
+        instruments.issued.add((payload as TokenIssuedEvent).jtis.length, { 'token_tracking.issue.source': 'login' });
         return;
-      case TokenTrackingEvents.REFRESHED:
-        instruments.refreshed.add(1, { 'token_tracking.refresh.within_grace': (payload as TokenRefreshedEvent).withinGrace });
+      case TokenTrackingEvents.REFRESHED: {
+        const { withinGrace } = payload as TokenRefreshedEvent;
+        instruments.refreshed.add(1, { 'token_tracking.refresh.within_grace': withinGrace });
+        // Within the grace period the pair handed out is the one already issued (and counted).
+        if (!withinGrace) instruments.issued.add(2, { 'token_tracking.issue.source': 'refresh' });
         return;
+      }
       case TokenTrackingEvents.REVOKED: {
         const revoked = payload as TokensRevokedEvent;
-        instruments.revoked.add(Math.max(revoked.sessionIds.length, revoked.scope === 'token' ? 1 : 0), {
+        const attributes = {
           'token_tracking.revocation.scope': revoked.scope,
-          'token_tracking.revocation.reason': revoked.reason,
-        });
+          'token_tracking.revocation.reason': reasonAttribute(revoked.reason),
+        };
+        instruments.revoked.add(Math.max(revoked.sessionIds.length, revoked.scope === 'token' ? 1 : 0), attributes);
+        const span = this.currentSpan.getStore();
+        for (const [key, value] of Object.entries(attributes)) span?.setAttribute(key, value);
         return;
       }
       case TokenTrackingEvents.EVICTED:

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { DEFAULT_EXPIRES_IN_SECONDS, DEFAULT_MAX_TOKEN_SIZE, resolveTokenTrackingOptions } from './resolved-options.js';
+import { TokenTrackingModule } from '../token-tracking.module.js';
 import { TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
 
 const valid: TokenTrackingModuleOptions = {
@@ -34,8 +35,8 @@ describe('resolveTokenTrackingOptions', () => {
   it.each<[string, Partial<TokenTrackingModuleOptions>, RegExp]>([
     ['a missing issuer', { issuer: '' }, /issuer must be a non-empty string/],
     ['an empty audience list', { audience: [] }, /audience must name at least one/],
-    ['a negative cap', { maxUserSessions: -1 }, /maxUserSessions must be an integer >= 0/],
-    ['a fractional lifetime', { expiresIn: 1.5 }, /expiresIn must be an integer >= 1/],
+    ['a negative cap', { maxUserSessions: -1 }, /maxUserSessions must be an integer from 0 to/],
+    ['a fractional lifetime', { expiresIn: 1.5 }, /expiresIn must be an integer from 1 to/],
     ['a cap without tracking', { maxUserSessions: 3, trackUserTokens: false }, /needs trackUserTokens: true/],
     ['an unknown algorithm', { signing: { algorithm: 'PS256' as never, privateKey: 'x' } }, /unsupported signing algorithm PS256/],
     ['a secret for RS256', { signing: { algorithm: 'RS256' as never, secret: randomBytes(32) } }, /not a secret/],
@@ -44,7 +45,7 @@ describe('resolveTokenTrackingOptions', () => {
     ['an idle timeout without tracking', { sessionIdleTimeout: 600, trackUserTokens: false }, /sessionIdleTimeout needs trackUserTokens/],
     ['an idle timeout shorter than twice the last-use interval', { sessionIdleTimeout: 100 }, /at least twice lastUsedIntervalSeconds \(60 s\)/],
     ['an idle timeout with last use off', { sessionIdleTimeout: 600, lastUsedIntervalSeconds: 0 }, /at least twice lastUsedIntervalSeconds/],
-    ['a fractional maximum lifetime', { sessionMaxLifetime: 0.5 }, /sessionMaxLifetime must be an integer >= 1/],
+    ['a fractional maximum lifetime', { sessionMaxLifetime: 0.5 }, /sessionMaxLifetime must be an integer from 1 to/],
     ['two keys with one kid', { signing: { keys: [{ kid: 'a', algorithm: 'HS256', secret: randomBytes(32) }, { kid: 'a', algorithm: 'HS256', secret: randomBytes(32) }] } }, /names kid "a" twice/],
     ['signWith naming no key', { signing: { keys: [{ kid: 'a', algorithm: 'HS256', secret: randomBytes(32) }], signWith: 'b' } }, /signWith names "b", which is not in signing.keys/],
     ['a misspelt option', { maxUserSesions: 3 } as never, /unknown option "maxUserSesions"/],
@@ -55,6 +56,31 @@ describe('resolveTokenTrackingOptions', () => {
     ['a secret that is a number', { signing: { algorithm: 'HS256', secret: 12345 as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got number\)/],
     ['a prisma option that is not a client', { prisma: {} as never }, /prisma must be a PrismaClient/],
     ['a JWKS URL with credentials in it', { signing: { jwksUrl: 'https://reader:pw@auth.example.com/jwks.json', algorithms: ['EdDSA'] } }, /signing.jwksUrl must not carry credentials/],
+    ['a negative JWKS cache lifetime', { signing: { jwksUrl: 'https://auth.example.com/jwks.json', algorithms: ['EdDSA'], cacheMaxAgeSeconds: -1 } }, /signing.cacheMaxAgeSeconds must be an integer from 0 to 3155760000 .*\(got -1\)/],
+    ['a JWKS cache lifetime given as text', { signing: { jwksUrl: 'https://auth.example.com/jwks.json', algorithms: ['EdDSA'], cacheMaxAgeSeconds: '600' as never } }, /signing.cacheMaxAgeSeconds must be an integer .*\(got "600"\)/],
+    ['a misspelt JWKS option', { signing: { jwksUrl: 'https://auth.example.com/jwks.json', algorithms: ['EdDSA'], cacheMaxAge: 600 } as never }, /unknown option signing.cacheMaxAge; signing takes jwksUrl, algorithms, cacheMaxAgeSeconds/],
+    ['a misspelt signing option', { signing: { algorithm: 'HS256', secret: randomBytes(32), keyid: 'k' } as never }, /unknown option signing.keyid; signing takes algorithm, secret, keyId/],
+    ['a secret next to a private key', { signing: { algorithm: 'HS256', secret: randomBytes(32), privateKey: 'x' } as never }, /unknown option signing.privateKey/],
+    ['a misspelt option of a key in a key set', { signing: { keys: [{ kid: 'a', algorithm: 'HS256', secret: randomBytes(32), signWith: 'a' } as never] } }, /unknown option signing.keys\[0\].signWith; signing.keys\[0\] takes kid, algorithm, secret, privateKey, publicKey/],
+    ['a key of a key set that is not an object', { signing: { keys: ['a' as never] } }, /signing.keys\[0\] must be an object/],
+    ['a key id that is not a string', { signing: { algorithm: 'HS256', secret: randomBytes(32), keyId: 7 as never } }, /signing.keyId must be a non-empty string/],
+    ['a misspelt purge option', { purge: { intervalSecond: 60 } as never }, /unknown option purge.intervalSecond; purge takes intervalSeconds, batchSize, retentionSeconds, maxDurationSeconds/],
+    ['a purge interval longer than a timer can wait', { purge: { intervalSeconds: 30 * 86_400 } }, /purge.intervalSeconds must be an integer from 1 to 2147483 \(about 24 days, the longest timer Node runs\)/],
+    ['a purge run longer than a timer can wait', { purge: { maxDurationSeconds: 2_147_483 } }, /purge.maxDurationSeconds must be an integer from 1 to 2147423/],
+    ['a purge batch too large for PostgreSQL', { purge: { batchSize: 2 ** 31 } }, /purge.batchSize must be an integer from 1 to 2147483647/],
+    ['a fractional retention', { purge: { retentionSeconds: 0.5 } }, /purge.retentionSeconds must be an integer/],
+    ['a misspelt replica option', { revocationReplica: { connectionString: 'postgres://x', heartbeat: 2 } as never }, /unknown option revocationReplica.heartbeat; revocationReplica takes connectionString, maxEntries, heartbeatSeconds, whenUnsynced/],
+    ['a replica option that is not an object', { revocationReplica: true as never }, /revocationReplica must be an object/],
+    ['a replica heartbeat longer than a timer can wait', { revocationReplica: { connectionString: 'postgres://x', heartbeatSeconds: 3_000_000 } }, /revocationReplica.heartbeatSeconds must be an integer from 1 to 2147483/],
+    ['an unknown policy while unsynced', { revocationReplica: { connectionString: 'postgres://x', whenUnsynced: 'ignore' as never } }, /revocationReplica.whenUnsynced must be 'query-database' or 'reject' \(got "ignore"\)/],
+    ['an unknown policy when the store is down', { whenStoreUnavailable: 'accept' as never }, /whenStoreUnavailable must be 'reject' or 'accept-signed'/],
+    ['an access token lifetime past year 9999', { expiresIn: 1e12 }, /expiresIn must be an integer from 1 to 3155760000 \(100 years/],
+    ['a refresh token lifetime past year 9999', { refreshExpiresIn: 1e12 }, /refreshExpiresIn must be an integer from 1 to 3155760000/],
+    ['a grace period given as text', { refreshGraceSeconds: '10' as never }, /refreshGraceSeconds must be an integer .*\(got "10"\)/],
+    ['a session cap too large for PostgreSQL', { maxUserSessions: 2 ** 31 }, /maxUserSessions must be an integer from 0 to 2147483647/],
+    ['a negative clock tolerance', { clockToleranceSeconds: -5 }, /clockToleranceSeconds must be an integer from 0/],
+    ['a maximum token size below the smallest token', { maxTokenSize: 10 }, /maxTokenSize must be an integer >= 64/],
+    ['tracking given as text', { trackUserTokens: 'false' as never }, /trackUserTokens must be true or false \(got "false"\)/],
   ])('refuses %s at startup with a message that says what to fix', (_, override, message) => {
     const attempt = () => resolveTokenTrackingOptions(override === null ? (null as never) : { ...valid, ...override });
     expect(attempt).toThrow(TokenTrackingConfigurationError);
@@ -83,5 +109,30 @@ describe('key sets', () => {
     const { publicKey } = generateKeyPairSync('ed25519');
     const { keys } = resolveTokenTrackingOptions({ ...valid, signing: { keys: [{ kid: 'k', algorithm: 'EdDSA', publicKey }] } });
     expect(keys.signingKey).toBeNull();
+  });
+});
+
+describe('module-shape options', () => {
+  const forRoot = (extras: Record<string, unknown>) => () => TokenTrackingModule.forRoot({ ...valid, ...extras } as never);
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a negative JWKS cache lifetime', { jwksRoute: { maxAgeSeconds: -1 } }, /jwksRoute.maxAgeSeconds must be an integer from 0 to 2147483647 \(got -1\)/],
+    ['a fractional JWKS cache lifetime', { jwksRoute: { maxAgeSeconds: 1.5 } }, /jwksRoute.maxAgeSeconds must be an integer/],
+    ['a misspelt JWKS route option', { jwksRoute: { maxAge: 60 } }, /unknown option jwksRoute.maxAge; jwksRoute takes path, maxAgeSeconds/],
+    ['a misspelt session route option', { sessionRoutes: { prefix: 'me/sessions' } }, /unknown option sessionRoutes.prefix; sessionRoutes takes path/],
+    ['a misspelt admin route option', { adminRoutes: { authorise: () => true } }, /unknown option adminRoutes.authorise; adminRoutes takes path, authorize/],
+    ['an admin check that is not a function', { adminRoutes: { authorize: 'admin' } }, /adminRoutes.authorize must be a predicate/],
+    ['a misspelt dashboard option', { sessionRoutes: true, dashboard: { pathname: 'x' } }, /unknown option dashboard.pathname; dashboard takes path, tokenStorageKey/],
+    ['a route path that is not a string', { sessionRoutes: { path: 42 } }, /sessionRoutes.path must be a string/],
+    ['a route option that is neither a flag nor an object', { jwksRoute: 'yes' }, /jwksRoute must be true, false or an object/],
+    ['isGlobal given as text', { isGlobal: 'true' }, /isGlobal must be true or false/],
+  ])('refuses %s when the module is defined', (_, extras, message) => {
+    expect(forRoot(extras)).toThrow(TokenTrackingConfigurationError);
+    expect(forRoot(extras)).toThrow(message);
+  });
+
+  it('accepts every documented form', () => {
+    expect(forRoot({ isGlobal: true, sessionRoutes: { path: 'me/sessions' }, adminRoutes: { path: 'admin', authorize: () => true }, jwksRoute: { maxAgeSeconds: 0 }, dashboard: { path: 'devices', tokenStorageKey: 'k' } })).not.toThrow();
+    expect(forRoot({ sessionRoutes: true, adminRoutes: false, jwksRoute: true, dashboard: true })).not.toThrow();
   });
 });

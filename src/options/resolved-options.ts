@@ -6,6 +6,20 @@ import type { TokenTrackingPrismaClient } from '../store/prisma-client.interface
 import { SessionLimitPolicy } from '../store/token-store.interface.js';
 import { JwtFromRequest } from './jwt-from-request.js';
 import {
+  MAX_INT4,
+  MAX_TIMER_SECONDS,
+  optionalDuration,
+  optionalObject,
+  refuseUnknownOptions,
+  requireBoolean,
+  requireDuration,
+  requireFunction,
+  requireInteger,
+  requireNonEmpty,
+  requireOneOf,
+  requireTimerSeconds,
+} from './option-checks.js';
+import {
   PurgeOptions,
   ResolveUser,
   RevocationReplicaOptions,
@@ -57,6 +71,9 @@ export const DEFAULT_PURGE: Required<PurgeOptions> = {
 };
 export const DEFAULT_REPLICA_MAX_ENTRIES = 2_000_000;
 const SESSION_LIMIT_POLICIES: readonly SessionLimitPolicy[] = ['reject', 'evict-oldest'];
+const PURGE_OPTIONS = ['intervalSeconds', 'batchSize', 'retentionSeconds', 'maxDurationSeconds'] satisfies Array<keyof PurgeOptions>;
+const REPLICA_OPTIONS = ['connectionString', 'maxEntries', 'heartbeatSeconds', 'whenUnsynced', 'pollIntervalMs', 'maxStalenessMs', 'readFrom'] satisfies Array<keyof RevocationReplicaOptions>;
+const MAX_PURGE_DURATION_SECONDS = MAX_TIMER_SECONDS - 60;
 
 /** Every option `forRoot` and `useFactory` may give; anything else is a mistake worth stopping for. */
 const KNOWN_OPTIONS = new Set<string>([
@@ -84,7 +101,7 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
   if (audienceList.length === 0) throw new TokenTrackingConfigurationError('audience must name at least one audience');
   const audiences = audienceList.map((audience) => requireNonEmpty(audience, 'audience'));
   const trackUserTokens = requireBoolean(options.trackUserTokens ?? true, 'trackUserTokens');
-  const maxUserSessions = requireInteger(options.maxUserSessions ?? 0, 'maxUserSessions', 0);
+  const maxUserSessions = requireInteger(options.maxUserSessions ?? 0, 'maxUserSessions', 0, MAX_INT4);
   if (maxUserSessions > 0 && !trackUserTokens) {
     throw new TokenTrackingConfigurationError(
       'maxUserSessions needs trackUserTokens: true (sessions that are not recorded cannot be counted)',
@@ -96,8 +113,8 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
       `sessionLimitPolicy must be one of ${SESSION_LIMIT_POLICIES.join(', ')} (got ${String(sessionLimitPolicy)})`,
     );
   }
-  const lastUsedIntervalMs = requireInteger(options.lastUsedIntervalSeconds ?? 60, 'lastUsedIntervalSeconds', 0) * 1000;
-  const sessionIdleTimeoutSeconds = optionalInteger(options.sessionIdleTimeout, 'sessionIdleTimeout', 1);
+  const lastUsedIntervalMs = requireDuration(options.lastUsedIntervalSeconds ?? 60, 'lastUsedIntervalSeconds', 0) * 1000;
+  const sessionIdleTimeoutSeconds = optionalDuration(options.sessionIdleTimeout, 'sessionIdleTimeout', 1);
   if (sessionIdleTimeoutSeconds !== null) {
     if (!trackUserTokens) {
       throw new TokenTrackingConfigurationError('sessionIdleTimeout needs trackUserTokens: true (activity is recorded on the session)');
@@ -113,20 +130,20 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
     keys: keySetFromOptions(options.signing),
     issuer,
     audiences,
-    expiresInSeconds: requireInteger(options.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS, 'expiresIn', 1),
+    expiresInSeconds: requireDuration(options.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS, 'expiresIn', 1),
     trackUserTokens,
     maxUserSessions,
     sessionLimitPolicy,
-    refreshExpiresInSeconds: requireInteger(options.refreshExpiresIn ?? DEFAULT_REFRESH_EXPIRES_IN_SECONDS, 'refreshExpiresIn', 1),
-    refreshGraceMs: requireInteger(options.refreshGraceSeconds ?? 10, 'refreshGraceSeconds', 0) * 1000,
-    sessionMaxLifetimeSeconds: optionalInteger(options.sessionMaxLifetime, 'sessionMaxLifetime', 1),
+    refreshExpiresInSeconds: requireDuration(options.refreshExpiresIn ?? DEFAULT_REFRESH_EXPIRES_IN_SECONDS, 'refreshExpiresIn', 1),
+    refreshGraceMs: requireDuration(options.refreshGraceSeconds ?? 10, 'refreshGraceSeconds', 0) * 1000,
+    sessionMaxLifetimeSeconds: optionalDuration(options.sessionMaxLifetime, 'sessionMaxLifetime', 1),
     sessionIdleTimeoutSeconds,
     lastUsedIntervalMs,
     purge: resolvePurge(options.purge),
     revocationReplica: resolveRevocationReplica(options.revocationReplica),
     whenStoreUnavailable: requireOneOf(options.whenStoreUnavailable ?? 'reject', 'whenStoreUnavailable', ['reject', 'accept-signed']),
     maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
-    clockToleranceSeconds: requireInteger(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
+    clockToleranceSeconds: requireDuration(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
     jwtFromRequest: requireFunction(options.jwtFromRequest, 'jwtFromRequest') ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
     resolveUser: requireFunction(options.resolveUser, 'resolveUser'),
     clock: requireFunction(options.clock, 'clock') ?? Date.now,
@@ -160,76 +177,35 @@ function resolvePurge(purge: PurgeOptions | false | undefined): Required<PurgeOp
   if (purge !== undefined && (typeof purge !== 'object' || purge === null)) {
     throw new TokenTrackingConfigurationError('purge must be an object or false');
   }
+  if (purge) refuseUnknownOptions(purge, 'purge', PURGE_OPTIONS);
   const resolved = { ...DEFAULT_PURGE, ...purge };
-  requireInteger(resolved.intervalSeconds, 'purge.intervalSeconds', 1);
-  requireInteger(resolved.batchSize, 'purge.batchSize', 1);
-  requireInteger(resolved.retentionSeconds, 'purge.retentionSeconds', 0);
-  requireInteger(resolved.maxDurationSeconds, 'purge.maxDurationSeconds', 1);
+  requireTimerSeconds(resolved.intervalSeconds, 'purge.intervalSeconds', 1);
+  requireInteger(resolved.batchSize, 'purge.batchSize', 1, MAX_INT4);
+  requireDuration(resolved.retentionSeconds, 'purge.retentionSeconds', 0);
+  // A run's transaction may last a minute longer than the run, and that is a timer too.
+  requireTimerSeconds(resolved.maxDurationSeconds, 'purge.maxDurationSeconds', 1, MAX_PURGE_DURATION_SECONDS);
   return resolved;
 }
 
 function resolveRevocationReplica(replica: RevocationReplicaOptions | boolean | undefined): ResolvedRevocationReplica | null {
-  if (!replica) return null;
+  if (replica === undefined || replica === false) return null;
   if (replica === true) replica = {};
-  if (typeof replica !== 'object') throw new TokenTrackingConfigurationError(`revocationReplica must be true, false or an object (got ${String(replica)})`);
-  const pollIntervalMs = requireIntegerBetween(replica.pollIntervalMs ?? 1000, 'revocationReplica.pollIntervalMs', 20, 60_000);
-  const maxStalenessMs = requireIntegerBetween(replica.maxStalenessMs ?? Math.max(5000, 2 * pollIntervalMs), 'revocationReplica.maxStalenessMs', 2 * pollIntervalMs, 3_600_000);
+  optionalObject(replica, 'revocationReplica');
+  refuseUnknownOptions(replica, 'revocationReplica', REPLICA_OPTIONS);
+  const pollIntervalMs = requireInteger(replica.pollIntervalMs ?? 1000, 'revocationReplica.pollIntervalMs', 20, 60_000);
+  const maxStalenessMs = requireInteger(replica.maxStalenessMs ?? Math.max(5000, 2 * pollIntervalMs), 'revocationReplica.maxStalenessMs', 2 * pollIntervalMs, 3_600_000, 'twice pollIntervalMs at least, an hour at most');
   if (replica.readFrom !== undefined && typeof (replica.readFrom as { $queryRaw?: unknown })?.$queryRaw !== 'function') {
     throw new TokenTrackingConfigurationError('revocationReplica.readFrom must be a Prisma client (of a hot standby)');
   }
   return {
     connectionString: replica.connectionString === undefined ? null : requireNonEmpty(replica.connectionString, 'revocationReplica.connectionString'),
     maxEntries: requireInteger(replica.maxEntries ?? DEFAULT_REPLICA_MAX_ENTRIES, 'revocationReplica.maxEntries', 1),
-    heartbeatMs: requireInteger(replica.heartbeatSeconds ?? 2, 'revocationReplica.heartbeatSeconds', 1) * 1000,
+    heartbeatMs: requireTimerSeconds(replica.heartbeatSeconds ?? 2, 'revocationReplica.heartbeatSeconds', 1) * 1000,
     pollIntervalMs,
     maxStalenessMs,
     readFrom: replica.readFrom ?? null,
     whenUnsynced: requireOneOf(replica.whenUnsynced ?? 'query-database', 'revocationReplica.whenUnsynced', ['query-database', 'reject']),
   };
-}
-
-function requireIntegerBetween(value: unknown, name: string, minimum: number, maximum: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
-    throw new TokenTrackingConfigurationError(`${name} must be an integer from ${minimum} to ${maximum} (got ${String(value)})`);
-  }
-  return value;
-}
-
-function requireNonEmpty(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TokenTrackingConfigurationError(`${name} must be a non-empty string`);
-  }
-  return value;
-}
-
-function requireInteger(value: unknown, name: string, minimum: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
-    throw new TokenTrackingConfigurationError(`${name} must be an integer >= ${minimum} (got ${String(value)})`);
-  }
-  return value;
-}
-
-function optionalInteger(value: unknown, name: string, minimum: number): number | null {
-  return value === undefined || value === null ? null : requireInteger(value, name, minimum);
-}
-
-function requireBoolean(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') throw new TokenTrackingConfigurationError(`${name} must be true or false (got ${String(value)})`);
-  return value;
-}
-
-function requireOneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) {
-    throw new TokenTrackingConfigurationError(`${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')} (got ${String(value)})`);
-  }
-  return value as T;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-function requireFunction<T extends Function>(value: T | undefined, name: string): T | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'function') throw new TokenTrackingConfigurationError(`${name} must be a function`);
-  return value;
 }
 
 function isPrismaClient(value: unknown): boolean {

@@ -40,10 +40,13 @@ export class SessionDirectory {
     return this.store.listActiveTokens(userId, this.policy.criteria());
   }
 
-  /** Per key id, the tracked tokens it signed that have not expired yet (for retiring keys). */
+  /** Per key id, the tracked tokens it signed that can still be accepted (for retiring keys). */
   async keyUsage(): Promise<KeyUsage[]> {
     this.assertTracking();
-    return this.store.keyUsage(new Date(this.options.clock()));
+    // The verifier accepts a token for the clock tolerance past its end: judge that much earlier.
+    const nowMs = this.options.clock() - this.options.clockToleranceSeconds * 1000;
+    const { idleCutoff, createdCutoff } = this.policy.criteria(nowMs);
+    return this.store.keyUsage(new Date(nowMs), { idleCutoff, createdCutoff, graceMs: this.options.refreshGraceMs });
   }
 
   private assertTracking(): void {

@@ -13,6 +13,7 @@ import {
   IdleDeadline,
   IdleSessionsRevoked,
   KeyUsage,
+  LiveTokenCriteria,
   NewSession,
   PageRequest,
   PurgeOutcome,
@@ -439,10 +440,18 @@ export class PrismaTokenStore implements TokenStore {
     }, { maxWait: this.transactionOptions.maxWait, timeout: request.maxDurationMs + 60_000 }));
   }
 
-  async keyUsage(now: Date): Promise<KeyUsage[]> {
+  async keyUsage(now: Date, live: LiveTokenCriteria = { idleCutoff: null, createdCutoff: null, graceMs: 0 }): Promise<KeyUsage[]> {
+    // An exchanged refresh token stays acceptable through its grace period only.
     const rows = await this.run('reading key usage', () => this.prisma.$queryRaw<Array<{ key_id: string; active: number; last: Date | null }>>`
-      SELECT key_id, count(*)::int AS active, max(expires_at) AS last FROM issued_tokens
-       WHERE expires_at > ${now} AND key_id IS NOT NULL
+      SELECT key_id, count(*)::int AS active, max(accepted_until) AS last FROM (
+        SELECT t.key_id,
+               CASE WHEN t.rotated_at IS NULL THEN t.expires_at
+                    ELSE least(t.expires_at, t.rotated_at + ${live.graceMs}::float8 * interval '1 millisecond') END AS accepted_until
+          FROM issued_tokens AS t JOIN token_sessions AS s ON s.session_id = t.session_id
+         WHERE t.expires_at > ${now} AND t.key_id IS NOT NULL AND s.revoked_at IS NULL
+           AND (${live.idleCutoff}::timestamptz IS NULL OR s.last_active_at > ${live.idleCutoff}::timestamptz)
+           AND (${live.createdCutoff}::timestamptz IS NULL OR s.created_at > ${live.createdCutoff}::timestamptz)) AS accepted
+       WHERE accepted_until > ${now}
        GROUP BY key_id ORDER BY key_id`);
     return rows.map((row) => ({ keyId: row.key_id, activeTokens: row.active, lastExpiresAt: row.last }));
   }

@@ -184,10 +184,25 @@ export type PurgeOutcome =
 /** When the tokens a key signed stop mattering. */
 export interface KeyUsage {
   readonly keyId: string;
-  /** Unexpired tracked tokens signed with it. */
+  /** Tracked tokens signed with it that can still be accepted. */
   readonly activeTokens: number;
-  /** When the last of them expires (null: none left). */
+  /** When the last of them stops being accepted (null: none left). */
   readonly lastExpiresAt: Date | null;
+}
+
+/**
+ * What, besides being unexpired, a recorded token needs to be accepted
+ * again: a session that is not revoked, not idle and not past its maximum
+ * lifetime, and, for a refresh token already exchanged, a grace period not
+ * yet over.
+ */
+export interface LiveTokenCriteria {
+  /** Sessions last used at or before this are over (null: no idle timeout). */
+  readonly idleCutoff: Date | null;
+  /** Sessions started at or before this are over (null: no maximum lifetime). */
+  readonly createdCutoff: Date | null;
+  /** How long an exchanged refresh token may still be presented (`refreshGraceSeconds`). */
+  readonly graceMs: number;
 }
 
 /**
@@ -289,8 +304,13 @@ export interface TokenStore {
    */
   purgeExpired(request: PurgeRequest): Promise<PurgeOutcome>;
 
-  /** Per signing key, the tracked tokens still unexpired at `now`. */
-  keyUsage(now: Date): Promise<KeyUsage[]>;
+  /**
+   * Per signing key, the tracked tokens that can still be accepted at `now`:
+   * unexpired, of a session that is neither revoked nor over by `live`, and
+   * not exchanged (a refresh token) longer ago than `live.graceMs`. Without
+   * `live`, only revoked sessions and exchanged refresh tokens are left out.
+   */
+  keyUsage(now: Date, live?: LiveTokenCriteria): Promise<KeyUsage[]>;
 }
 
 /** Injection token of the `TokenStore` in use (one name for type and token). */

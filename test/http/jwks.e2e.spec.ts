@@ -120,19 +120,15 @@ describe('the JWKS route and verify-only instances', () => {
       // Readiness knows before any request has tried: it fetches the key set itself.
       const beforeAnyRequest = (await unreachable.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator).isHealthy()).token_tracking!;
       expect(beforeAnyRequest).toMatchObject({ status: 'down', keys: { remote: true, available: false } });
-      // The error names the URL without its query.
-      expect(beforeAnyRequest.keys.error).toMatch(/^http:\/\/127\.0\.0\.1:1\/\.well-known\/jwks\.json: /);
-      expect(beforeAnyRequest.keys.error).not.toContain('q5ecret');
+      // Health routes are often public: a stable cause, never the URL (its host, port or query); that is in the log.
+      expect(beforeAnyRequest.keys.error).toBe('the key set URL could not be reached (KEYS_UNAVAILABLE); the cause is in the server log');
       const { token } = await tokens.generateToken('unreachable-keys-user');
       const error = await unreachable.tokens.parseToken(token).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(KeysUnavailableError);
       expect((error as KeysUnavailableError).getStatus()).toBe(503);
-      // Readiness says so, with the URL, so the cause is found without reading code.
       const health = await unreachable.get<TokenTrackingHealthIndicator>(TokenTrackingHealthIndicator).isHealthy();
-      expect(health.token_tracking).toMatchObject({
-        status: 'down',
-        keys: { remote: true, available: false, error: expect.stringContaining('http://127.0.0.1:1/.well-known/jwks.json: ') },
-      });
+      expect(health.token_tracking).toMatchObject({ status: 'down', keys: { remote: true, available: false } });
+      expect(JSON.stringify(health)).not.toMatch(/127\.0\.0\.1|jwks\.json|q5ecret/);
     } finally {
       await unreachable.close();
     }
