@@ -27,6 +27,14 @@ describe('resolveTokenTrackingOptions', () => {
     expect(DEFAULT_MAX_TOKEN_SIZE).toBe(8_192);
   });
 
+  it('takes revocationReplica: true as the replica polling through the pool, with its defaults', () => {
+    expect(resolveTokenTrackingOptions({ ...valid, revocationReplica: true }).revocationReplica).toMatchObject({
+      connectionString: null, pollIntervalMs: 1000, maxStalenessMs: 5000, readFrom: null, whenUnsynced: 'query-database',
+    });
+    expect(resolveTokenTrackingOptions({ ...valid, revocationReplica: { pollIntervalMs: 4000 } }).revocationReplica?.maxStalenessMs).toBe(8000);
+    expect(resolveTokenTrackingOptions({ ...valid, revocationReplica: false }).revocationReplica).toBeNull();
+  });
+
   it('accepts an asymmetric key pair', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     expect(resolveTokenTrackingOptions({ ...valid, signing: { algorithm: 'EdDSA', privateKey } }).keys.signingKey?.algorithm).toBe('EdDSA');
@@ -70,7 +78,10 @@ describe('resolveTokenTrackingOptions', () => {
     ['a purge batch too large for PostgreSQL', { purge: { batchSize: 2 ** 31 } }, /purge.batchSize must be an integer from 1 to 2147483647/],
     ['a fractional retention', { purge: { retentionSeconds: 0.5 } }, /purge.retentionSeconds must be an integer/],
     ['a misspelt replica option', { revocationReplica: { connectionString: 'postgres://x', heartbeat: 2 } as never }, /unknown option revocationReplica.heartbeat; revocationReplica takes connectionString, maxEntries, heartbeatSeconds, whenUnsynced/],
-    ['a replica option that is not an object', { revocationReplica: true as never }, /revocationReplica must be an object/],
+    ['a replica option that is neither true, false nor an object', { revocationReplica: 'postgres://x' as never }, /revocationReplica must be an object/],
+    ['a replica poll interval under 20 ms', { revocationReplica: { pollIntervalMs: 5 } }, /revocationReplica.pollIntervalMs must be an integer from 20 to 60000/],
+    ['a staleness bound under twice the poll interval', { revocationReplica: { pollIntervalMs: 1000, maxStalenessMs: 1500 } }, /revocationReplica.maxStalenessMs must be an integer from 2000/],
+    ['a standby that is no Prisma client', { revocationReplica: { readFrom: 'postgres://standby' as never } }, /revocationReplica.readFrom must be a Prisma client/],
     ['a replica heartbeat longer than a timer can wait', { revocationReplica: { connectionString: 'postgres://x', heartbeatSeconds: 3_000_000 } }, /revocationReplica.heartbeatSeconds must be an integer from 1 to 2147483/],
     ['an unknown policy while unsynced', { revocationReplica: { connectionString: 'postgres://x', whenUnsynced: 'ignore' as never } }, /revocationReplica.whenUnsynced must be 'query-database' or 'reject' \(got "ignore"\)/],
     ['an unknown policy when the store is down', { whenStoreUnavailable: 'accept' as never }, /whenStoreUnavailable must be 'reject' or 'accept-signed'/],
