@@ -10,7 +10,7 @@ const API_KEY = 'an-api-key-of-the-composing-application';
 
 /** An application's second way in, composed with the library's strategy. */
 class ApiKeyStrategyBase extends Strategy {
-  authenticate(this: Strategy & { success(user: unknown): void; fail(status: number): void }, request: { headers: Record<string, unknown> }): void {
+  override authenticate(this: Strategy & { success(user: unknown): void; fail(status: number): void }, request: { headers: Record<string, unknown> }): void {
     if (request.headers['x-api-key'] === API_KEY) this.success({ apiKey: true });
     else this.fail(401);
   }
