@@ -31,11 +31,17 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * then decodes the payload.
  */
 export function parseJws(token: string): ParsedJws {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new InvalidTokenError();
-  const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+  const firstDot = token.indexOf('.');
+  const lastDot = token.lastIndexOf('.');
+  if (firstDot < 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) throw new InvalidTokenError();
+  const encodedPayload = token.slice(firstDot + 1, lastDot);
   if (!BASE64URL.test(encodedPayload)) throw new InvalidTokenError();
-  return { header: decodeHeader(encodedHeader), signingInput: `${encodedHeader}.${encodedPayload}`, encodedPayload, encodedSignature };
+  return {
+    header: decodeHeader(token.slice(0, firstDot)),
+    signingInput: token.slice(0, lastDot),
+    encodedPayload,
+    encodedSignature: token.slice(lastDot + 1),
+  };
 }
 
 /** Headers seen, decoded: an issuer's tokens share a few, so most tokens skip decoding theirs. */
@@ -141,7 +147,11 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function decodeJsonObject(segment: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(STRICT_UTF8.decode(Buffer.from(segment, 'base64url')));
+    const bytes = Buffer.from(segment, 'base64url');
+    const text = bytes.toString('utf8');
+    // The lenient decoder is the fast one; only a U+FFFD in its output (which
+    // it writes for bytes that are not UTF-8) needs the strict decoder's word.
+    value = JSON.parse(text.includes('\uFFFD') ? STRICT_UTF8.decode(bytes) : text);
   } catch {
     throw new InvalidTokenError();
   }
