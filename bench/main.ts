@@ -11,20 +11,31 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { CanActivate, ExecutionContext, Module } from '@nestjs/common';
+import { NestFactory, Reflector } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { AuthGuard } from '@nestjs/passport';
 import { jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import pg from 'pg';
 import { databaseUrl, startLocalPostgres } from '../dev/local-postgres.mjs';
 import { applyMigrations } from '../dev/migrate.mjs';
 import { createPrismaClient, PrismaClient } from '../dev/prisma.js';
-import { TokenStore, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService, TokenVerifier } from '../src/index.js';
+import {
+  RevocationChecker,
+  TokenStore,
+  TokenTrackingModule,
+  TokenTrackingModuleOptions,
+  TokenTrackingService,
+  TokenVerifier,
+  TRACKED_JWT_STRATEGY,
+  TrackedJwtGuard,
+} from '../src/index.js';
 import { newTokenId } from '../src/issuance/issued-tokens.js';
 import { signJws } from '../src/jws/jws-codec.js';
 import { DEFAULT_REPLICA_MAX_ENTRIES, resolveTokenTrackingOptions } from '../src/options/resolved-options.js';
 import { RevocationReplica } from '../src/revocation/revocation-replica.js';
-import { benchOptions } from './bench-app.js';
+import { benchOptions, createBenchApp } from './bench-app.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_SECRET } from './bench-keys.js';
 import { CONNECTIONS, load, startGuardServer } from './guard-load.js';
 import { createTokenPopulation, TokenPopulation } from './token-population.js';
@@ -76,6 +87,8 @@ const READING_THE_FIGURES = [
   '  the server and the load generator; E shows the check itself, answered from memory.',
   '- **The check alone.** In one process, no HTTP: what verifying a token and looking it up in the',
   '  replica costs against verifying it with `jose` or `jsonwebtoken`, which check no revocation.',
+  '- **The guard alone.** In one process, no HTTP: `TrackedJwtGuard` calling its strategy itself',
+  '  against the same guard going through `passport.authenticate`, as it did up to 0.2.',
   "- **Cost growth.** Ratios within about 0.1 of 1 are at this shared machine's run-to-run noise. The",
   '  plain INSERT line is a reference measured in the same rounds: what the larger table costs',
   '  PostgreSQL itself, with no library code involved.',
@@ -101,6 +114,7 @@ async function main(): Promise<void> {
       const sections: Record<string, () => Promise<void>> = {
         guard: () => guardThroughput(postgres.url),
         check: () => revocationCheckAlone(),
+        paths: () => guardPaths(postgres.url),
         issuance: () => issuanceRate(prisma),
         propagation: () => revocationPropagation(postgres.url, prisma),
         replica: () => replicaLoadAndMemory(postgres.url, admin),
@@ -287,6 +301,74 @@ async function revocationCheckAlone(): Promise<void> {
   say();
 }
 
+/**
+ * 3. The guard alone, in this process (no HTTP, no other guard): each
+ * `canActivate` given a fresh request, A's `AuthGuard('jwt')` against
+ * `TrackedJwtGuard` calling its strategy itself and the same guard made to
+ * go through `passport.authenticate` (a subclass overriding
+ * `getAuthenticateOptions`, as before), with the replica and no last-use
+ * recording, in interleaved rounds.
+ */
+async function guardPaths(serverUrl: string): Promise<void> {
+  say('## 3. The guard alone (no HTTP): TrackedJwtGuard direct and through Passport, against AuthGuard(\'jwt\')');
+  const population = await createTokenPopulation(serverUrl, { count: 20_000, users: 5_000, revokeEvery: 100, lifetimeSeconds: 7_200 });
+  const prisma = createPrismaClient(serverUrl, 5);
+  const app = await createBenchApp(benchOptions(prisma, { revocationReplica: { connectionString: serverUrl }, lastUsedIntervalSeconds: 0 }));
+  try {
+    await app.init();
+    const checker = app.get(RevocationChecker, { strict: false });
+    while (!checker.status.synced) await new Promise((resolve) => setTimeout(resolve, 20));
+    const reflector = app.get(Reflector);
+    class ThroughPassport extends TrackedJwtGuard {
+      override getAuthenticateOptions(): undefined {
+        return undefined;
+      }
+    }
+    const PlainGuard = AuthGuard('jwt');
+    const guards: Array<[string, CanActivate]> = [
+      ["A AuthGuard('jwt'), passport-jwt, no revocation", new PlainGuard()],
+      ['TrackedJwtGuard through passport.authenticate', new ThroughPassport(reflector, TRACKED_JWT_STRATEGY)],
+      ['TrackedJwtGuard calling its strategy itself', new TrackedJwtGuard(reflector, TRACKED_JWT_STRATEGY)],
+    ];
+    class Route {}
+    const handler = () => undefined;
+    const response = { setHeader: () => undefined };
+    const rates = new Map(guards.map(([name]) => [name, [] as number[]]));
+    let next = 0;
+    for (let round = -1; round < ROUNDS; round++) {
+      for (const [name, guard] of guards) {
+        const started = performance.now();
+        let operations = 0;
+        while (performance.now() - started < 1_000) {
+          for (let n = 0; n < 200; n++) {
+            const request = { headers: { authorization: `Bearer ${population.tokens[next++ % population.tokens.length]}` } };
+            try {
+              await guard.canActivate(new ExecutionContextHost([request, response, handler], Route, handler) as ExecutionContext);
+            } catch {
+              // A revoked token, refused: the same work as any other.
+            }
+          }
+          operations += 200;
+        }
+        // Round -1 warms every guard up and is not counted.
+        if (round >= 0) rates.get(name)!.push(operations / ((performance.now() - started) / 1000));
+      }
+    }
+    const [plain, throughPassport, direct] = guards.map(([name]) => rates.get(name)!);
+    const ratio = (top: number[], bottom: number[]) => median(top.map((value, round) => value / bottom[round]!));
+    for (const [name] of guards) {
+      const values = rates.get(name)!;
+      say(`${name.padEnd(52)} ${fixed(median(values), 0).padStart(7)} /s   ÷ A ${fixed(ratio(values, plain!))}   (rounds: ${values.map((v) => fixed(v, 0)).join(', ')})`);
+    }
+    say(`direct ÷ through Passport = ${fixed(ratio(direct!, throughPassport!))} (median of the per-round ratios)`);
+    target('TrackedJwtGuard direct ÷ through passport.authenticate (in process)', ratio(direct!, throughPassport!), '>=', 1);
+    say();
+  } finally {
+    await app.close();
+    await prisma.$disconnect();
+  }
+}
+
 /** `count` access tokens shaped as the bench population's, every 100th one's jti to be revoked. */
 function signedTokens(count: number): { tokens: string[]; revokedIds: string[] } {
   const key = { kid: 'default', algorithm: 'HS256' as const, key: BENCH_SECRET };
@@ -301,9 +383,9 @@ function signedTokens(count: number): { tokens: string[]; revokedIds: string[] }
   return { tokens, revokedIds };
 }
 
-/** 3. Token issuance with the cap enforced, against a plain one-row INSERT. */
+/** 4. Token issuance with the cap enforced, against a plain one-row INSERT. */
 async function issuanceRate(prisma: PrismaClient): Promise<void> {
-  say('## 3. Issuance with the cap enforced (20 concurrent callers)');
+  say('## 4. Issuance with the cap enforced (20 concurrent callers)');
   const rates = await measureIssuance(prisma, 'issue');
   const base = median(rates.insert);
   const line = (label: string, values: number[], against = base) =>
@@ -351,9 +433,9 @@ async function measureIssuance(prisma: PrismaClient, label: string) {
   return rates;
 }
 
-/** 4. From a revocation committed by one process to its refusal in another. */
+/** 5. From a revocation committed by one process to its refusal in another. */
 async function revocationPropagation(serverUrl: string, prisma: PrismaClient): Promise<void> {
-  say('## 4. Revocation propagation between two processes (LISTEN/NOTIFY)');
+  say('## 5. Revocation propagation between two processes (LISTEN/NOTIFY)');
   const follower = fork(fileURLToPath(new URL('./revocation-follower.js', import.meta.url)), {
     env: { ...process.env, BENCH_DATABASE_URL: serverUrl },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -390,9 +472,9 @@ async function revocationPropagation(serverUrl: string, prisma: PrismaClient): P
   }
 }
 
-/** 5. A replica of a million unexpired revocations: load time at startup and memory. */
+/** 6. A replica of a million unexpired revocations: load time at startup and memory. */
 async function replicaLoadAndMemory(serverUrl: string, admin: pg.Client): Promise<void> {
-  say('## 5. Revocation replica: load at startup and memory, 1,000,000 unexpired revocations');
+  say('## 6. Revocation replica: load at startup and memory, 1,000,000 unexpired revocations');
   await admin.query(`
     INSERT INTO revoked_tokens (id, kind, user_id, expires_at)
     SELECT encode(gen_random_bytes(32), 'base64'), 'session', 'replica-user-' || (n % 100000), now() + interval '1 day'
@@ -427,14 +509,14 @@ async function replicaLoadAndMemory(serverUrl: string, admin: pg.Client): Promis
 }
 
 /**
- * 6. Cost growth: issuance, a revocation check without the replica, and a
+ * 7. Cost growth: issuance, a revocation check without the replica, and a
  * user's listing on a database with 10,000 rows in issued_tokens and on one
  * with ten million (most expired or revoked, as between two purges), both in
  * the same server, measured in alternating rounds so that the machine's
  * drifting load falls on both alike.
  */
 async function costGrowth(serverUrl: string, admin: pg.Client): Promise<void> {
-  say(`## 6. Cost growth: ${GROWN_ROWS.toLocaleString('en')} rows in issued_tokens against 10,000`);
+  say(`## 7. Cost growth: ${GROWN_ROWS.toLocaleString('en')} rows in issued_tokens against 10,000`);
   const databases = { small: 'bench_growth_small', grown: 'bench_growth_large' } as const;
   for (const name of Object.values(databases)) {
     await admin.query(`DROP DATABASE IF EXISTS ${name}`);
@@ -534,9 +616,9 @@ async function fillForGrowth(url: string, count: number): Promise<{ rows: number
   }
 }
 
-/** 7. Purging a million expired sessions. */
+/** 8. Purging a million expired sessions. */
 async function purgeOneMillion(prisma: PrismaClient, admin: pg.Client): Promise<void> {
-  say('## 7. Purge of 1,000,000 expired sessions (and their tokens)');
+  say('## 8. Purge of 1,000,000 expired sessions (and their tokens)');
   const started = Date.now();
   await admin.query(`
     WITH sessions AS (
