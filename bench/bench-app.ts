@@ -1,14 +1,12 @@
-import { createSecretKey, KeyObject } from 'node:crypto';
 import { Controller, Get, INestApplication, Injectable, UseGuards } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { createExampleApp } from '../examples/app/example-app.js';
 import { Public, TokenTrackingModuleOptions, TokenTrackingPrismaClient } from '../src/index.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_SECRET } from './bench-keys.js';
+import { LruJwtGuard, RevokedIdsStandIn } from './lru-jwt.guard.js';
 
-export const BENCH_SECRET: KeyObject = createSecretKey(Buffer.from('benchmark-secret-of-at-least-32-bytes!!', 'utf8'));
-/** The example application's issuer and audience. */
-export const BENCH_ISSUER = 'example-app';
-export const BENCH_AUDIENCE = 'example-app-clients';
+export { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_SECRET };
 
 /** The module options every benchmark process shares, so one process's tokens verify in another. */
 export function benchOptions(prisma: TokenTrackingPrismaClient, overrides: Partial<TokenTrackingModuleOptions> = {}): TokenTrackingModuleOptions {
@@ -45,9 +43,10 @@ class PlainJwtStrategy extends PassportStrategy(JwtStrategy, 'jwt') {
 }
 
 /**
- * Three routes with the same handler. The example application guards every
- * route with TrackedJwtGuard globally, so /tracked needs nothing more; the
- * other two opt out of it with @Public().
+ * Routes with the same handler, one a guard. The example application guards
+ * every route with TrackedJwtGuard globally, so /tracked needs nothing more;
+ * the others opt out of it with @Public(): /plain is passport-jwt through
+ * @nestjs/passport, /lru is @nestjs/jwt with an LRU of revocation answers.
  */
 @Controller('bench')
 class BenchController {
@@ -64,18 +63,32 @@ class BenchController {
     return { ok: true };
   }
 
+  @Public()
+  @UseGuards(LruJwtGuard)
+  @Get('lru')
+  lru() {
+    return { ok: true };
+  }
+
   @Get('tracked')
   tracked() {
     return { ok: true };
   }
 }
 
-/** The example application, signing with the benchmark key, plus the three benchmark routes. */
+/** The example application, signing with the benchmark key, plus the benchmark routes. */
 export function createBenchApp(options: TokenTrackingModuleOptions): Promise<INestApplication> {
   return createExampleApp({
     prisma: options.prisma!,
     tokenTracking: options,
     logger: false,
-    extend: { controllers: [BenchController], providers: [PlainJwtStrategy] },
+    extend: {
+      controllers: [BenchController],
+      providers: [
+        PlainJwtStrategy,
+        LruJwtGuard,
+        { provide: RevokedIdsStandIn, useFactory: () => RevokedIdsStandIn.load(options.prisma!) },
+      ],
+    },
   });
 }

@@ -1,5 +1,5 @@
 /**
- * A benchmark server process: the three routes of bench-app on a random
+ * A benchmark server process: the routes of bench-app on a random
  * loopback port, with or without the revocation replica (BENCH_CACHE=1),
  * with an OpenTelemetry SDK installed or not (BENCH_TELEMETRY=1), recording
  * each session's last use (the default) or not (BENCH_LAST_USE=0).

@@ -25,7 +25,8 @@ export function releaseStrategyName(name: string, strategy: object): void {
   if (registeredStrategy(name) === strategy) passport.unuse(name);
 }
 
-function registeredStrategy(name: string): unknown {
+/** The strategy Passport holds under `name`, if any. */
+export function registeredStrategy(name: string): unknown {
   // Passport's own lookup; its typings do not declare it.
   return (passport as unknown as { _strategy(name: string): unknown })._strategy(name);
 }

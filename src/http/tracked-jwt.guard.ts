@@ -1,11 +1,14 @@
 import { ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { MissingTokenError } from '../errors/missing-token.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { IS_PUBLIC_ROUTE } from './public.decorator.js';
 import { AuthenticatedRequest, requestOf } from './request-of-context.js';
 import { VERIFIED_SESSION } from './session-key.js';
-import { TRACKED_JWT_STRATEGY, TRACKED_JWT_STRATEGY_NAME } from './tracked-jwt-strategy-name.js';
+import { isTokenRefusal } from './token-refusal.js';
+import { registeredStrategy, TRACKED_JWT_STRATEGY, TRACKED_JWT_STRATEGY_NAME } from './tracked-jwt-strategy-name.js';
+import { TrackedJwtStrategy } from './tracked-jwt.strategy.js';
 import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
@@ -15,6 +18,8 @@ import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.
  */
 const AUTHENTICATED = Symbol.for('nestjs-token-tracking:authenticated');
 
+const PassportAuthGuard = AuthGuard();
+
 /**
  * `@UseGuards(TrackedJwtGuard)`, or globally as `APP_GUARD` with `@Public()`
  * on open routes. Works on HTTP routes (Express, Fastify), GraphQL resolvers
@@ -22,9 +27,22 @@ const AUTHENTICATED = Symbol.for('nestjs-token-tracking:authenticated');
  * and revoked tokens with a 401 whose body carries a stable `code` and whose
  * `WWW-Authenticate` header follows RFC 6750; answers 503 when revocation
  * cannot be checked. The verified token is behind `@CurrentSession()`.
+ *
+ * An `AuthGuard` of `@nestjs/passport` whose hooks (`getRequest`,
+ * `handleRequest`, `isPublicRoute`) are called as Passport would call them,
+ * but which calls its module's `TrackedJwtStrategy` itself: Passport's
+ * per-request work (the strategy's lookup, a copy of it and the closures of
+ * `passport.authenticate`, the request's `logIn`/`isAuthenticated` methods)
+ * would cost more than the whole revocation check. A subclass that
+ * overrides `getAuthenticateOptions` goes through Passport, as before.
  */
 @Injectable()
-export class TrackedJwtGuard extends AuthGuard() {
+export class TrackedJwtGuard extends PassportAuthGuard {
+  private readonly strategyName: string;
+  /** This module instance's strategy, once found in Passport's registry. */
+  private strategy: TrackedJwtStrategy | null = null;
+  private readonly throughPassport: boolean;
+
   /**
    * `strategyName`: the strategy of the module instance in this guard's
    * scope (each application in a process has its own); a subclass that
@@ -35,16 +53,24 @@ export class TrackedJwtGuard extends AuthGuard() {
     @Optional() @Inject(TRACKED_JWT_STRATEGY_NAME) strategyName?: string,
   ) {
     super({ defaultStrategy: strategyName ?? TRACKED_JWT_STRATEGY });
+    this.strategyName = strategyName ?? TRACKED_JWT_STRATEGY;
+    this.throughPassport = this.getAuthenticateOptions !== PassportAuthGuard.prototype.getAuthenticateOptions;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublicRoute(context)) return true;
     const request = this.getRequest(context);
-    const once = context.getType<string>() === 'http' || context.getType<string>() === 'graphql';
+    const type = context.getType<string>();
+    const once = type === 'http' || type === 'graphql';
     if (once && request[AUTHENTICATED]) return true;
     // A connection's earlier verdict must not outlive this message's.
     if (!once) delete request[VERIFIED_SESSION];
-    await super.canActivate(context);
+    const strategy = this.throughPassport ? null : this.ownStrategy();
+    if (strategy) {
+      request[this.userProperty()] = await this.authenticate(strategy, request, context);
+    } else {
+      await super.canActivate(context);
+    }
     if (once) request[AUTHENTICATED] = true;
     return true;
   }
@@ -69,5 +95,44 @@ export class TrackedJwtGuard extends AuthGuard() {
 
   protected isPublicRoute(context: ExecutionContext): boolean {
     return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, [context.getHandler(), context.getClass()]) === true;
+  }
+
+  /**
+   * What `passport.authenticate` would do with the strategy, in the same
+   * order and with the same arguments to `handleRequest`: a refusal is
+   * `(null, false, error, 401)`, any other failure `(error)`, a success
+   * `(null, user)`.
+   */
+  private async authenticate(strategy: TrackedJwtStrategy, request: AuthenticatedRequest, context: ExecutionContext): Promise<unknown> {
+    const token = strategy.extractToken(request);
+    if (!token) return this.verdict(request, context, null, false, new MissingTokenError(), 401);
+    let user: unknown;
+    try {
+      user = await strategy.validate(request, token);
+    } catch (error) {
+      if (isTokenRefusal(error)) return this.verdict(request, context, null, false, error, 401);
+      return this.verdict(request, context, error instanceof Error ? error : new Error(`token verification failed: ${String(error)}`), undefined, undefined, undefined);
+    }
+    if (!user) return this.verdict(request, context, new Error('token verification failed: no user'), undefined, undefined, undefined);
+    return this.verdict(request, context, null, user, undefined, undefined);
+  }
+
+  private verdict(request: AuthenticatedRequest, context: ExecutionContext, error: unknown, user: unknown, info: unknown, status: number | undefined): unknown {
+    request.authInfo = info;
+    return (this.handleRequest as (error: unknown, user: unknown, info: unknown, context: ExecutionContext, status?: number) => unknown)(error, user, info, context, status);
+  }
+
+  /** Where `AuthGuard` puts the user: the `property` of PassportModule's options, `user` by default. */
+  private userProperty(): string {
+    return (this as unknown as { options?: { property?: string } }).options?.property || 'user';
+  }
+
+  /** The strategy of this guard's module instance; null when Passport holds another under its name (then Passport is asked). */
+  private ownStrategy(): TrackedJwtStrategy | null {
+    if (this.strategy) return this.strategy;
+    const registered = registeredStrategy(this.strategyName);
+    if (!(registered instanceof TrackedJwtStrategy)) return null;
+    this.strategy = registered;
+    return registered;
   }
 }

@@ -2,8 +2,6 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy as PassportStrategyBase } from 'passport-strategy';
 import { MissingTokenError } from '../errors/missing-token.error.js';
-import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
-import { TokenTrackingError } from '../errors/token-tracking.error.js';
 import { UserRejectedError } from '../errors/user-rejected.error.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { SessionActivityRecorder } from '../lifecycle/session-activity-recorder.js';
@@ -12,6 +10,7 @@ import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
 import { AuthenticatedRequest } from './request-of-context.js';
 import { VERIFIED_SESSION } from './session-key.js';
+import { isTokenRefusal } from './token-refusal.js';
 import { freeStrategyName, releaseStrategyName } from './tracked-jwt-strategy-name.js';
 import { loadTransportErrors } from './transport-error.js';
 
@@ -43,16 +42,19 @@ class BearerTokenStrategy extends Strategy {
     super();
   }
 
+  /** The raw token of a request, as the extractor (option `jwtFromRequest`) finds it, or null. */
+  extractToken(request: unknown): string | null {
+    return this.extract(request);
+  }
+
   authenticate(request: unknown): void {
-    const token = this.extract(request);
+    const token = this.extractToken(request);
     if (!token) {
       this.fail(new MissingTokenError(), 401);
       return;
     }
     this.verifyToken(request as unknown as AuthenticatedRequest, token, (error, user) => {
-      // Any failure that is not a verdict on the token (the store is down or
-      // failed, a bug) is an error, so the guard answers 503/500, not 401.
-      if (error instanceof TokenTrackingError && error.getStatus() === 401 && !(error instanceof TokenStoreUnavailableError)) {
+      if (isTokenRefusal(error)) {
         this.fail(error, 401);
       } else if (error || !user) {
         this.error(error instanceof Error ? error : new Error(`token verification failed: ${String(error)}`));
@@ -67,9 +69,12 @@ class BearerTokenStrategy extends Strategy {
  * The `tracked-jwt` Passport strategy: signature with the pinned algorithm,
  * claims, then revocation, through `TokenTrackingService.parseToken`; then
  * the application's `resolveUser`, if any. It coexists with an
- * application's own `jwt` strategy. Registered under the first free name
- * (`tracked-jwt` for the first module instance of a process, see
+ * application's own `jwt` strategy, and composes with others in
+ * `AuthGuard(['tracked-jwt', 'api-key'])`. Registered under the first free
+ * name (`tracked-jwt` for the first module instance of a process, see
  * `freeStrategyName`) and removed from Passport when its module closes.
+ * `TrackedJwtGuard` calls `extractToken` and `validate` itself, without
+ * Passport's per-request machinery.
  */
 @Injectable()
 export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy) implements OnModuleInit, OnModuleDestroy {

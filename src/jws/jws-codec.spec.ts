@@ -116,6 +116,44 @@ describe('JwsCodec', () => {
     });
   });
 
+  describe('one form per token', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const withLastBitSet = (signature: string) => signature.slice(0, -1) + alphabet[alphabet.indexOf(signature.at(-1)!) | 1];
+
+    it.each([['HS256', 43], ['ES256', 86]] as const)('refuses a %s signature spelt with an ignored bit set, or one character too long', (algorithm, length) => {
+      const codec = new JwsCodec(keysFor(algorithm));
+      const token = codec.sign({ sub: 'u' });
+      const [header, body, signature] = token.split('.') as [string, string, string];
+      expect(signature).toHaveLength(length);
+      expect(codec.verify(token).payload).toEqual({ sub: 'u' });
+      expect(() => codec.verify(`${header}.${body}.${withLastBitSet(signature)}`)).toThrow(InvalidSignatureError);
+      expect(() => codec.verify(`${header}.${body}.${signature}A`)).toThrow(InvalidSignatureError);
+    });
+  });
+
+  describe('headers', () => {
+    const codec = new JwsCodec(createHmacKeys('HS256', randomBytes(32)));
+
+    it('decodes a header once and shares it, frozen, with every token that carries it', () => {
+      const first = codec.verify(codec.sign({ sub: 'first' })).header;
+      const second = codec.verify(codec.sign({ sub: 'second' })).header;
+      expect(second).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+    });
+
+    it('still reads every header right past the number it keeps', () => {
+      const secret = randomBytes(32);
+      const strict = new JwsCodec(createHmacKeys('HS256', secret));
+      for (let n = 0; n < 200; n++) {
+        const signingInput = `${Buffer.from(JSON.stringify({ alg: 'HS256', x: n })).toString('base64url')}.e30`;
+        const token = `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
+        expect(strict.verify(token).header).toEqual({ alg: 'HS256', x: n });
+      }
+      const critical = Buffer.from(JSON.stringify({ alg: 'HS256', crit: ['exp'] })).toString('base64url');
+      expect(() => strict.verify(`${critical}.e30.c2ln`)).toThrow(InvalidTokenError);
+    });
+  });
+
   describe('garbage', () => {
     const codec = new JwsCodec(createHmacKeys('HS256', randomBytes(32)));
     it.each([

@@ -31,25 +31,67 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * then decodes the payload.
  */
 export function parseJws(token: string): ParsedJws {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new InvalidTokenError();
-  const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
-  if (!BASE64URL.test(encodedHeader) || !BASE64URL.test(encodedPayload)) throw new InvalidTokenError();
+  const firstDot = token.indexOf('.');
+  const lastDot = token.lastIndexOf('.');
+  if (firstDot < 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) throw new InvalidTokenError();
+  const encodedPayload = token.slice(firstDot + 1, lastDot);
+  if (!BASE64URL.test(encodedPayload)) throw new InvalidTokenError();
+  return {
+    header: decodeHeader(token.slice(0, firstDot)),
+    signingInput: token.slice(0, lastDot),
+    encodedPayload,
+    encodedSignature: token.slice(lastDot + 1),
+  };
+}
+
+/** Headers seen, decoded: an issuer's tokens share a few, so most tokens skip decoding theirs. */
+const knownHeaders = new Map<string, JwsHeader>();
+/** Beyond this many, headers are decoded every time: a stream of forged headers cannot grow the map. */
+const MAX_KNOWN_HEADERS = 64;
+
+function decodeHeader(encodedHeader: string): JwsHeader {
+  const known = knownHeaders.get(encodedHeader);
+  if (known) return known;
+  if (!BASE64URL.test(encodedHeader)) throw new InvalidTokenError();
   const header = decodeJsonObject(encodedHeader) as JwsHeader;
   // RFC 7515 §4.1.11: extensions we do not implement must be refused.
   if (header.crit !== undefined) throw new InvalidTokenError();
-  return { header, signingInput: `${encodedHeader}.${encodedPayload}`, encodedPayload, encodedSignature };
+  // Shared by every token that carries it, so nobody may change it.
+  deepFreeze(header);
+  if (knownHeaders.size < MAX_KNOWN_HEADERS) knownHeaders.set(encodedHeader, header);
+  return header;
+}
+
+function deepFreeze(value: object): void {
+  for (const member of Object.values(value)) if (typeof member === 'object' && member !== null) deepFreeze(member);
+  Object.freeze(value);
 }
 
 export function verifyJws(jws: ParsedJws, key: JwsKey): Record<string, unknown> {
   if (jws.header.alg !== key.algorithm) throw new AlgorithmNotAllowedError();
-  if (!BASE64URL.test(jws.encodedSignature)) throw new InvalidSignatureError();
+  if (!BASE64URL.test(jws.encodedSignature) || !isCanonicalBase64url(jws.encodedSignature)) throw new InvalidSignatureError();
   const signature = Buffer.from(jws.encodedSignature, 'base64url');
-  // The last base64url character carries bits the decoder ignores: only the
-  // canonical spelling is the signature, so that a token has one form.
-  if (signature.toString('base64url') !== jws.encodedSignature) throw new InvalidSignatureError();
-  if (!isValidSignature(key, Buffer.from(jws.signingInput, 'ascii'), signature)) throw new InvalidSignatureError();
+  if (!isValidSignature(key, jws.signingInput, signature)) throw new InvalidSignatureError();
   return decodeJsonObject(jws.encodedPayload);
+}
+
+/** Value of each base64url character, by char code. */
+const BASE64URL_VALUES = new Int8Array(128).fill(-1);
+for (const [value, character] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) {
+  BASE64URL_VALUES[character.charCodeAt(0)] = value;
+}
+
+/**
+ * The last base64url character carries bits the decoder ignores: only the
+ * canonical spelling (those bits zero, no impossible length) is the
+ * signature, so that a token has one form. Checked on the text, without
+ * encoding the decoded bytes again.
+ */
+function isCanonicalBase64url(text: string): boolean {
+  const unusedBits = [0, -1, 4, 2][text.length % 4]!;
+  if (unusedBits < 0) return false;
+  if (unusedBits === 0) return true;
+  return (BASE64URL_VALUES[text.charCodeAt(text.length - 1)]! & ((1 << unusedBits) - 1)) === 0;
 }
 
 export function signJws(payload: Record<string, unknown>, key: JwsKey): string {
@@ -71,18 +113,19 @@ function signatureOf(key: JwsKey, data: Buffer): Buffer {
   }
 }
 
-function isValidSignature(key: JwsKey, data: Buffer, signature: Buffer): boolean {
+/** `signingInput` is base64url text, so its UTF-8 bytes are its ASCII bytes. */
+function isValidSignature(key: JwsKey, signingInput: string, signature: Buffer): boolean {
   const spec = ALGORITHM_SPECS[key.algorithm];
   try {
     switch (spec.family) {
       case 'hmac': {
-        const expected = createHmac(spec.hash!, key.key).update(data).digest();
+        const expected = createHmac(spec.hash!, key.key).update(signingInput).digest();
         return expected.length === signature.length && timingSafeEqual(expected, signature);
       }
       case 'ecdsa':
-        return verify(spec.hash, data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature);
+        return verify(spec.hash, Buffer.from(signingInput, 'ascii'), { key: key.key, dsaEncoding: 'ieee-p1363' }, signature);
       default:
-        return verify(spec.hash, data, key.key, signature);
+        return verify(spec.hash, Buffer.from(signingInput, 'ascii'), key.key, signature);
     }
   } catch {
     // node:crypto throws on signatures of impossible length; that is a bad signature too.
@@ -104,7 +147,11 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function decodeJsonObject(segment: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(STRICT_UTF8.decode(Buffer.from(segment, 'base64url')));
+    const bytes = Buffer.from(segment, 'base64url');
+    const text = bytes.toString('utf8');
+    // The lenient decoder is the fast one; only a U+FFFD in its output (which
+    // it writes for bytes that are not UTF-8) needs the strict decoder's word.
+    value = JSON.parse(text.includes('\uFFFD') ? STRICT_UTF8.decode(bytes) : text);
   } catch {
     throw new InvalidTokenError();
   }

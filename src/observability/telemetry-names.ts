@@ -63,4 +63,6 @@ export interface OpenTelemetryApi {
     };
   };
   SpanStatusCode: { ERROR: number };
+  /** The meter the API hands out while no SDK is installed (API 1.3 and later). */
+  createNoopMeter?(): object;
 }

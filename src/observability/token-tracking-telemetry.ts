@@ -33,11 +33,18 @@ interface Instruments {
   readonly purgeDuration: Histogram;
 }
 
+/** The attributes of a check's duration, made once: the check runs on every request. */
+const CHECK_SOURCE_ATTRIBUTES: Readonly<Record<'replica' | 'database', Attributes>> = {
+  replica: { 'token_tracking.check.source': 'replica' },
+  database: { 'token_tracking.check.source': 'database' },
+};
+
 /**
  * Metrics and traces through `@opentelemetry/api`, the way libraries are
  * meant to report them: the application's SDK (if any) decides where they
- * go. The API is an optional peer; without it, or without an SDK behind it,
- * every call here is a no-op. No attribute ever carries a token, a key, a
+ * go. The API is an optional peer; without it, or without an SDK behind it
+ * when the module starts, every call here is a no-op and the revocation
+ * check is not even timed. No attribute ever carries a token, a key, a
  * user id or a session id: only operation names, outcomes, reasons and
  * error codes.
  */
@@ -62,6 +69,8 @@ export class TokenTrackingTelemetry implements OnModuleInit {
     if (!api) return;
     this.api = api;
     const meter = api.metrics.getMeter(METRIC.scope);
+    // No SDK: nothing would be recorded, so nothing is measured (the check's clock reads, its attributes).
+    if (api.createNoopMeter && meter.constructor === api.createNoopMeter().constructor) return;
     const counter = (name: string, description: string, unit: string) => meter.createCounter(name, { description, unit });
     const histogram = (name: string, description: string) => meter.createHistogram(name, { description, unit: 's' });
     this.instruments = {
@@ -87,7 +96,8 @@ export class TokenTrackingTelemetry implements OnModuleInit {
     meter.createObservableGauge(METRIC.replicaConnected, { description: '1 while the replica\'s LISTEN connection is up', unit: '1' })
       .addCallback((result) => result.observe(status().connected ? 1 : 0));
     this.events.observe((event, payload) => this.count(event, payload));
-    this.revocations.onCheck((durationMs, source) => this.instruments?.checkDuration.record(durationMs / 1000, { 'token_tracking.check.source': source }));
+    const checkDuration = this.instruments.checkDuration;
+    this.revocations.onCheck((durationMs, source) => checkDuration.record(durationMs / 1000, CHECK_SOURCE_ATTRIBUTES[source]));
   }
 
   /**
