@@ -20,6 +20,7 @@ export type {
   PurgeOptions,
   RemoteKeySetOptions,
   ResolveUser,
+  RevocationCacheOptions,
   RevocationReplicaOptions,
   TokenSigningOptions,
   TokenTrackingModuleOptions,
