@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
+import { warnDeprecatedOnce } from './deprecation-warning.js';
 import { RevocationCacheOptions, RevocationReplicaOptions, TokenTrackingModuleOptions } from './token-tracking-options.interface.js';
 
 /**
@@ -19,10 +19,6 @@ const DEPRECATED_OPTIONS = {
   translate: (options: TokenTrackingModuleOptions) => Partial<TokenTrackingModuleOptions>;
 }>;
 
-/** Names already warned about in this process: one warning each, however many modules start. */
-const warned = new Set<string>();
-const logger = new Logger('TokenTracking');
-
 /**
  * The options with every deprecated spelling replaced by the current one.
  * Giving both spellings is refused: which one was meant cannot be known.
@@ -35,7 +31,7 @@ export function withDeprecatedOptionsTranslated(options: TokenTrackingModuleOpti
     if (deprecation.replacement in options) {
       throw new TokenTrackingConfigurationError(`${name} and ${deprecation.replacement} are the same option; give only ${deprecation.replacement}`);
     }
-    warnOnce(name, `${name} is deprecated: call it ${deprecation.replacement} (see docs/upgrading.md); it will be refused from ${deprecation.refusedFrom} on`);
+    warnDeprecatedOnce(name, `${name} is deprecated: call it ${deprecation.replacement} (see docs/upgrading.md); it will be refused from ${deprecation.refusedFrom} on`);
     const { [name]: _deprecated, ...rest } = translated;
     translated = { ...rest, ...deprecation.translate(options) };
   }
@@ -52,13 +48,7 @@ function replicaFromCache(cache: RevocationCacheOptions | false | undefined): Re
   if (typeof cache !== 'object') return cache;
   const { maxAgeSeconds, ...replica } = cache;
   if (maxAgeSeconds !== undefined) {
-    warnOnce('revocationCache.maxAgeSeconds', 'revocationCache.maxAgeSeconds is ignored: the revocation replica holds every revocation, so no verdict needs re-checking');
+    warnDeprecatedOnce('revocationCache.maxAgeSeconds', 'revocationCache.maxAgeSeconds is ignored: the revocation replica holds every revocation, so no verdict needs re-checking');
   }
   return replica;
-}
-
-function warnOnce(name: string, message: string): void {
-  if (warned.has(name)) return;
-  warned.add(name);
-  logger.warn(message);
 }
