@@ -17,9 +17,10 @@
 //    smoke tests against the first database (test/consumers/run.mjs).
 // 4. This tree's consumer application is built with this tree's tarball.
 // 5. Both applications serve the second database side by side, as during a
-//    rolling restart: each logs in, refreshes and revokes, and each sees the
-//    other's sessions (listings, the cap) and revocations (the guard refuses
-//    them). Then this tree's instance stops, as in a rollback, and the
+//    rolling restart, this tree's with the revocation replica (the previous
+//    release's consumer has no switch for it): each logs in, refreshes and
+//    revokes, and each sees the other's sessions (listings, the cap) and
+//    revocations (the guard refuses them). Then this tree's instance stops, as in a rollback, and the
 //    previous release goes on serving the rows this tree wrote.
 //
 // PostgreSQL: the server named by DATABASE_URL, or an embedded PostgreSQL 18.
@@ -38,6 +39,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const CONSUMER = 'nest11-cjs-jest';
 const STEP_TIMEOUT_MS = 15 * 60_000;
 const JWT_SECRET = 'rolling-upgrade-check-secret-of-32-bytes!';
+/** Generous: the machine is shared; the replica's usual delay is about a millisecond. */
+const REPLICA_DEADLINE_MS = 5_000;
 
 const { values: args } = parseArgs({
   options: {
@@ -155,7 +158,9 @@ process.exit(failure || failed > 0 || checks.length === 0 ? 1 : 0);
  */
 async function sideBySide(previousApp, currentApp, env) {
   const previous = await startApp(previousApp, env);
-  const current = await startApp(currentApp, env);
+  // This tree's instance checks revocations in its replica, fed by the
+  // notifications of the head's SQL functions whichever version called them.
+  const current = await startApp(currentApp, { ...env, REVOCATION_REPLICA: 'on' });
   try {
     const both = [previous, current];
     const other = (app) => (app === previous ? current : previous);
@@ -197,7 +202,7 @@ async function sideBySide(previousApp, currentApp, env) {
       const own = alice[app.label];
       const logout = await app.call('DELETE', '/auth/sessions/current', { token: own.accessToken });
       expect(`${app.label} revokes its session`, logout.status === 204, logout);
-      const elsewhere = await other(app).call('GET', '/profile', { token: own.accessToken });
+      const elsewhere = await eventually(() => other(app).call('GET', '/profile', { token: own.accessToken }), (reply) => reply.status === 401);
       expect(`${other(app).label} refuses the session ${app.label} revoked (401 TOKEN_REVOKED)`,
         elsewhere.status === 401 && elsewhere.body?.code === 'TOKEN_REVOKED', elsewhere);
       const refresh = await other(app).refresh(own.refreshToken);
@@ -217,7 +222,7 @@ async function sideBySide(previousApp, currentApp, env) {
       const adminToken = (await admin.login('admin')).body?.accessToken;
       const revokeAll = await admin.call('DELETE', '/admin/sessions/users/user-bob', { token: adminToken });
       expect(`${admin.label} revokes all of bob's sessions`, revokeAll.status === 200 || revokeAll.status === 204, revokeAll);
-      const refused = await other(admin).call('GET', '/profile', { token: bob?.accessToken });
+      const refused = await eventually(() => other(admin).call('GET', '/profile', { token: bob?.accessToken }), (reply) => reply.status === 401);
       expect(`${other(admin).label} refuses bob's token after that revoke-all (401 TOKEN_REVOKED)`,
         refused.status === 401 && refused.body?.code === 'TOKEN_REVOKED', refused);
     }
@@ -234,10 +239,26 @@ async function sideBySide(previousApp, currentApp, env) {
     expect(`after the rollback, ${previous.label} revokes that session`, logout.status === 204, logout);
     const refused = await previous.call('GET', '/profile', { token: refreshed.body?.accessToken });
     expect(`after the rollback, ${previous.label} refuses it (401 TOKEN_REVOKED)`, refused.status === 401 && refused.body?.code === 'TOKEN_REVOKED', refused);
+    expect(`${current.label} kept its revocation replica in sync, reading every notification`,
+      /revocation replica in sync/.test(current.output()) && !/unreadable revocation notification|revocation replica (unavailable|connection lost)/.test(current.output()),
+      { status: 0, body: tailOf(current.output()) });
     for (const app of both) expect(`${app.label} logged no error`, !/\bERROR\b/.test(app.output()), { status: 0, body: tailOf(app.output()) });
   } finally {
     await current.stop();
     await previous.stop();
+  }
+}
+
+/**
+ * The replica is current within milliseconds, not at once: a revocation
+ * counts as seen when the answer changes within REPLICA_DEADLINE_MS.
+ */
+async function eventually(request, done) {
+  const deadline = Date.now() + REPLICA_DEADLINE_MS;
+  for (;;) {
+    const reply = await request();
+    if (done(reply) || Date.now() > deadline) return reply;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
