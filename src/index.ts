@@ -20,6 +20,7 @@ export type {
   PurgeOptions,
   RemoteKeySetOptions,
   ResolveUser,
+  RevocationCacheOptions,
   RevocationReplicaOptions,
   TokenSigningOptions,
   TokenTrackingModuleOptions,
@@ -73,6 +74,7 @@ export { Public } from './http/public.decorator.js';
 export { CurrentSession } from './http/current-session.decorator.js';
 export { requestOf } from './http/request-of-context.js';
 export { TokenTrackingExceptionFilter } from './http/token-tracking-exception.filter.js';
+export { httpStatusOf, TokenTrackingHttpException } from './http/deprecated-http-errors.js';
 export type { AdminAuthorizePredicate, AdminRoutesOptions } from './http/admin-access.guard.js';
 export { SessionsController } from './http/sessions.controller.js';
 export { AdminSessionsController } from './http/admin-sessions.controller.js';

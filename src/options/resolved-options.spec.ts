@@ -57,7 +57,7 @@ describe('resolveTokenTrackingOptions', () => {
     ['two keys with one kid', { signing: { keys: [{ kid: 'a', algorithm: 'HS256', secret: randomBytes(32) }, { kid: 'a', algorithm: 'HS256', secret: randomBytes(32) }] } }, /names kid "a" twice/],
     ['signWith naming no key', { signing: { keys: [{ kid: 'a', algorithm: 'HS256', secret: randomBytes(32) }], signWith: 'b' } }, /signWith names "b", which is not in signing.keys/],
     ['a misspelt option', { maxUserSesions: 3 } as never, /unknown option "maxUserSesions"/],
-    ['the old name of the replica option', { revocationCache: { connectionString: 'x' } } as never, /now called revocationReplica/],
+    ['the replica option under both its names', { revocationCache: { connectionString: 'x' }, revocationReplica: { connectionString: 'x' } }, /revocationCache and revocationReplica are the same option/],
     ['routes returned by useFactory', { sessionRoutes: true } as never, /sessionRoutes shapes the module, so it cannot come from useFactory: write it next to useFactory/],
     ['an options object that is not one', null as never, /options must be an object/],
     ['a secret from an unset environment variable', { signing: { algorithm: 'HS256', secret: undefined as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got undefined: is the environment variable set\?\)/],

@@ -1,6 +1,7 @@
 import { ExtractJwt } from 'passport-jwt';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { KeySet } from '../keys/key-set.js';
+import { withDeprecatedOptionsTranslated } from './deprecated-options.js';
 import { keySetFromOptions } from '../keys/key-set-from-options.js';
 import type { TokenTrackingPrismaClient } from '../store/prisma-client.interface.js';
 import { SessionLimitPolicy } from '../store/token-store.interface.js';
@@ -86,12 +87,11 @@ const KNOWN_OPTIONS = new Set<string>([
 /** Options that shape the module (routes, visibility): fixed when it is defined, so not in what `useFactory` returns. */
 export const MODULE_SHAPE_OPTIONS = ['isGlobal', 'sessionRoutes', 'adminRoutes', 'jwksRoute', 'dashboard'] as const;
 
-const RENAMED_OPTIONS: Readonly<Record<string, string>> = { revocationCache: 'revocationReplica' };
-
-export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions): ResolvedTokenTrackingOptions {
-  if (typeof options !== 'object' || options === null) {
+export function resolveTokenTrackingOptions(given: TokenTrackingModuleOptions): ResolvedTokenTrackingOptions {
+  if (typeof given !== 'object' || given === null) {
     throw new TokenTrackingConfigurationError('options must be an object (did useFactory return nothing?)');
   }
+  const options = withDeprecatedOptionsTranslated(given);
   refuseMisplacedOptions(options as unknown as Record<string, unknown>);
   if (options.prisma !== undefined && !isPrismaClient(options.prisma)) {
     throw new TokenTrackingConfigurationError('prisma must be a PrismaClient (or a service extending one): the value given has no $queryRaw, $executeRaw and $transaction');
@@ -162,9 +162,6 @@ function refuseMisplacedOptions(options: Record<string, unknown>): void {
         `${name} shapes the module, so it cannot come from useFactory: write it next to useFactory, ` +
           `as forRootAsync({ ${name}: ..., imports, inject, useFactory })`,
       );
-    }
-    if (name in RENAMED_OPTIONS) {
-      throw new TokenTrackingConfigurationError(`${name} is now called ${RENAMED_OPTIONS[name]} (see docs/revocation-replica.md)`);
     }
     if (!KNOWN_OPTIONS.has(name)) {
       throw new TokenTrackingConfigurationError(`unknown option ${JSON.stringify(name)}; known options: ${[...KNOWN_OPTIONS].join(', ')}`);

@@ -146,6 +146,12 @@ export interface TokenTrackingModuleOptions {
    */
   revocationReplica?: RevocationReplicaOptions | boolean;
   /**
+   * @deprecated Since 0.2.0: the name of `revocationReplica` in 0.1.
+   * Accepted with a warning and read as `revocationReplica`; refused from
+   * 0.4.0 on. Its `maxAgeSeconds` is ignored.
+   */
+  revocationCache?: RevocationCacheOptions | false;
+  /**
    * When the revocation check cannot reach the database: `reject` (default)
    * refuses the request (503 in the guard); `accept-signed` lets a validly
    * signed, unexpired token through without the check — availability over
@@ -234,6 +240,15 @@ export interface RevocationReplicaOptions {
    * `reject` refuses requests with 503 until it is back in sync.
    */
   whenUnsynced?: 'query-database' | 'reject';
+}
+
+/** @deprecated Since 0.2.0: the options of `revocationCache`, now `RevocationReplicaOptions`. */
+export interface RevocationCacheOptions {
+  connectionString: string;
+  maxEntries?: number;
+  /** Ignored: the replica holds every revocation, so no verdict ages. */
+  maxAgeSeconds?: number;
+  heartbeatSeconds?: number;
 }
 
 export type { KeyInput, SigningAlgorithm };

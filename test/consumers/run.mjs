@@ -8,27 +8,35 @@
 // real PostgreSQL.
 //
 //   node test/consumers/run.mjs [--only <consumer>] [--cache <dir>] [--keep]
+//                               [--tarball <file>] [--consumers <dir>]
+//                               [--database-url <url>] [--build-only] [--work <dir>]
 //
-//   --only   run one consumer (its folder name); repeatable
-//   --cache  npm cache folder for every npm command (an empty one measures a cold cache)
-//   --keep   leave the temporary folders behind (their paths are printed)
+//   --only          run one consumer (its folder name); repeatable
+//   --cache         npm cache folder for every npm command (an empty one measures a cold cache)
+//   --keep          leave the temporary folders behind (their paths are printed)
+//   --tarball       install this packed package instead of packing the repository
+//   --consumers     take the consumer folders from here (another release's test/consumers)
+//   --database-url  every consumer uses this database as it is: created and
+//                   migrated by the caller, neither created nor dropped here
+//   --build-only    stop after the build: no tests, no smoke test
+//   --work          work in this (empty or new) folder and keep it
 //
-// PostgreSQL: the server named by DATABASE_URL, or an embedded PostgreSQL 18
-// (dev/local-postgres.mjs) started here and stopped at the end; each consumer
-// gets a database of its own, dropped again at the end.
+// PostgreSQL: the database of --database-url; else the server named by
+// DATABASE_URL, or an embedded PostgreSQL 18 (dev/local-postgres.mjs) started
+// here and stopped at the end, where each consumer gets a database of its
+// own, dropped again at the end.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, rmSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { databaseUrl, findFreePort, startLocalPostgres } from '../../dev/local-postgres.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const consumersDir = fileURLToPath(new URL('./', import.meta.url));
 
 /** What each consumer stands for in the matrix; versions are read from what it installed. */
 const CONSUMERS = [
@@ -47,8 +55,15 @@ const { values: args } = parseArgs({
     only: { type: 'string', multiple: true },
     cache: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    tarball: { type: 'string' },
+    consumers: { type: 'string' },
+    'database-url': { type: 'string' },
+    'build-only': { type: 'boolean', default: false },
+    work: { type: 'string' },
   },
 });
+const consumersDir = args.consumers ? resolve(args.consumers) : fileURLToPath(new URL('./', import.meta.url));
+const keep = args.keep || args.work !== undefined;
 
 const selected = args.only ? CONSUMERS.filter((consumer) => args.only.includes(consumer.name)) : CONSUMERS;
 if (args.only && selected.length !== args.only.length) {
@@ -57,7 +72,8 @@ if (args.only && selected.length !== args.only.length) {
 }
 
 const startedAt = performance.now();
-const work = await mkdtemp(join(tmpdir(), 'token-tracking-consumers-'));
+const work = args.work ? resolve(args.work) : await mkdtemp(join(tmpdir(), 'token-tracking-consumers-'));
+if (args.work) await mkdir(work, { recursive: true });
 /** @type {{ stop: () => Promise<void>, url: string, embedded: boolean } | undefined} */
 let postgres;
 /** @type {string[]} */
@@ -78,7 +94,7 @@ async function cleanUp() {
     }
     await postgres.stop().catch((error) => console.error(`could not stop PostgreSQL: ${error.message}`));
   }
-  if (args.keep) console.log(`\nkept ${work}`);
+  if (keep) console.log(`\nkept ${work}`);
   else await rm(work, { recursive: true, force: true });
 }
 
@@ -86,7 +102,7 @@ async function cleanUp() {
 // before asynchronous cleanup can finish: whatever is left goes synchronously.
 process.once('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL');
-  if (!args.keep) rmSync(work, { recursive: true, force: true });
+  if (!keep) rmSync(work, { recursive: true, force: true });
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -104,18 +120,17 @@ try {
 
   section('pack');
   const packStart = performance.now();
-  // `prepack` builds dist/ (node dev/build.mjs): packing is the one build.
-  await run('npm', ['pack', '--pack-destination', work], { cwd: repoRoot, env, log: join(work, 'pack.log') });
-  const tarballName = (await readdir(work)).find((name) => name.endsWith('.tgz'));
-  if (!tarballName) throw new Error(`npm pack left no .tgz in ${work}`);
-  const tarball = join(work, tarballName);
+  const tarball = args.tarball ? resolve(args.tarball) : await packRepository(env);
+  const tarballName = basename(tarball);
   packed = { name: tarballName, bytes: (await stat(tarball)).size, files: (await capture('tar', ['-tzf', tarball])).trim().split('\n').length };
   console.log(`  ${tarballName}: ${kib(packed.bytes)}, ${packed.files} files (${seconds(packStart)} s)`);
 
-  section('postgres');
-  const pgStart = performance.now();
-  postgres = await startLocalPostgres();
-  console.log(`  ${postgres.embedded ? 'embedded PostgreSQL started' : 'using DATABASE_URL'} (${seconds(pgStart)} s)`);
+  if (!args['database-url']) {
+    section('postgres');
+    const pgStart = performance.now();
+    postgres = await startLocalPostgres();
+    console.log(`  ${postgres.embedded ? 'embedded PostgreSQL started' : 'using DATABASE_URL'} (${seconds(pgStart)} s)`);
+  }
 
   for (const consumer of selected) {
     results.push(await runConsumer(consumer, tarball, env));
@@ -147,15 +162,9 @@ async function runConsumer(consumer, tarball, env) {
     filter: (source) => !GENERATED.includes(relative(join(consumersDir, consumer.name), source).split('\\').join('/')),
   });
 
-  const database = `tt_consumer_${consumer.name.replace(/[^a-z0-9]/g, '_')}`;
-  await withAdmin(postgres.url, async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${database}"`);
-  });
-  createdDatabases.push(database);
   const consumerEnv = {
     ...env,
-    DATABASE_URL: databaseUrl(postgres.url, database),
+    DATABASE_URL: args['database-url'] ?? (await createDatabaseFor(consumer)),
     // `prisma generate` needs no schema engine, but Prisma downloads one
     // first unless this names an existing file; nothing here can download it.
     PRISMA_SCHEMA_ENGINE_BINARY: fileURLToPath(import.meta.url),
@@ -170,8 +179,10 @@ async function runConsumer(consumer, tarball, env) {
     ['cli: --check', 'npx', ['--no', 'nestjs-token-tracking', 'migrations', 'prisma/migrations', '--check']],
     ['prisma generate', 'npx', ['--no', 'prisma', 'generate']],
     ['build (tsc)', 'npm', ['run', 'build']],
-    ['tests', 'npm', ['test']],
-    ['e2e tests', 'npm', ['run', 'test:e2e']],
+    ...(args['build-only'] ? [] : [
+      ['tests', 'npm', ['test']],
+      ['e2e tests', 'npm', ['run', 'test:e2e']],
+    ]),
   ];
   const tests = [];
   try {
@@ -185,9 +196,11 @@ async function runConsumer(consumer, tarball, env) {
       if (count) tests.push(`${label}: ${count}`);
       console.log(`  ok    ${label.padEnd(16)} ${seconds(stepStart).padStart(6)} s${count ? `   ${count}` : ''}`);
     }
-    const smokeStart = performance.now();
-    await smokeTest(dir, consumerEnv);
-    console.log(`  ok    ${'smoke: dist/main'.padEnd(16)} ${seconds(smokeStart).padStart(6)} s`);
+    if (!args['build-only']) {
+      const smokeStart = performance.now();
+      await smokeTest(dir, consumerEnv);
+      console.log(`  ok    ${'smoke: dist/main'.padEnd(16)} ${seconds(smokeStart).padStart(6)} s`);
+    }
     return { consumer, ok: true, seconds: Number(seconds(consumerStart)), versions: await versionsOf(dir, consumer), tests };
   } catch (error) {
     console.log(`  FAIL  ${error.step ?? ''}: ${error.message}`);
@@ -201,6 +214,25 @@ async function runConsumer(consumer, tarball, env) {
       failure: error.message,
     };
   }
+}
+
+/** `prepack` builds dist/ (node dev/build.mjs): packing is the one build. */
+async function packRepository(env) {
+  await run('npm', ['pack', '--pack-destination', work], { cwd: repoRoot, env, log: join(work, 'pack.log') });
+  const tarballName = (await readdir(work)).find((name) => name.endsWith('.tgz'));
+  if (!tarballName) throw new Error(`npm pack left no .tgz in ${work}`);
+  return join(work, tarballName);
+}
+
+/** A fresh database of the consumer's own on the server, dropped again at the end. */
+async function createDatabaseFor(consumer) {
+  const database = `tt_consumer_${consumer.name.replace(/[^a-z0-9]/g, '_')}`;
+  await withAdmin(postgres.url, async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${database}"`);
+  });
+  createdDatabases.push(database);
+  return databaseUrl(postgres.url, database);
 }
 
 /**
@@ -308,7 +340,7 @@ function run(command, commandArgs, { cwd, env, log, timeoutMs = STEP_TIMEOUT_MS 
       else {
         const outcome = timedOut ? `did not finish within ${timeoutMs / 60_000} min` : `exited with ${code ?? signal}`;
         reject(
-          Object.assign(new Error(`${command} ${commandArgs.join(' ')} ${outcome}${args.keep ? ` (log: ${log})` : ''}`), {
+          Object.assign(new Error(`${command} ${commandArgs.join(' ')} ${outcome}${keep ? ` (log: ${log})` : ''}`), {
             logTail: tail(output),
           }),
         );

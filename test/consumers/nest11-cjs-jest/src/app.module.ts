@@ -21,6 +21,11 @@ import { ProfileController } from './profile.controller';
         audience: 'consumer-nest11-clients',
         expiresIn: 900,
         maxUserSessions: 2,
+        // On request only: the upgrade check runs this application with the
+        // replica beside an older version without it.
+        ...(config.get('REVOCATION_REPLICA') === 'on'
+          ? { revocationReplica: { connectionString: config.getOrThrow<string>('DATABASE_URL') } }
+          : {}),
       }),
       sessionRoutes: true,
       adminRoutes: { authorize: (session) => session.data.role === 'admin' },
