@@ -241,7 +241,7 @@ export class PrismaTokenStore implements TokenStore {
     if (!target || (request.ownerUserId !== undefined && target.user_id !== request.ownerUserId)) return { status: 'not-found' };
     if (target.revoked_at !== null) return { status: 'already-revoked' };
     if (target.expires_at.getTime() <= request.expiredBy.getTime()) return { status: 'expired' };
-    const revoked = await this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason);
+    const revoked = await this.run('revoking a session', () => this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason));
     // Another revocation may have won between the two statements.
     if (revoked.length === 0) return { status: 'already-revoked' };
     return { status: 'revoked', userId: target.user_id, sessionId: target.session_id };

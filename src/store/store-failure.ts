@@ -21,6 +21,12 @@ const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '57P'];
 const STATEMENT_TIMEOUT = '57014';
 /** lock_not_available: raised by lock_timeout while a table is locked (a migration): down for now, not a bug. */
 const LOCK_TIMEOUT = '55P03';
+/**
+ * read_only_sql_transaction (a hot standby, or a primary turned read-only),
+ * idle_in_transaction_session_timeout and transaction_timeout: the server
+ * cannot take this work now, which is an outage rather than a bug.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['25006', '25P03', '25P04']);
 const CONFLICT_SQLSTATES = new Set(['40001', '40P01']);
 
 /** Driver adapter error kinds (Prisma) for failures below SQL. */
@@ -44,7 +50,7 @@ export function classifyStoreFailure(error: unknown): StoreFailureKind {
   const sqlState = sqlStateOf(error);
   if (sqlState !== undefined) {
     if (CONFLICT_SQLSTATES.has(sqlState)) return 'conflict';
-    if (sqlState === STATEMENT_TIMEOUT || sqlState === LOCK_TIMEOUT || UNAVAILABLE_SQLSTATE_CLASSES.some((prefix) => sqlState.startsWith(prefix))) {
+    if (sqlState === STATEMENT_TIMEOUT || sqlState === LOCK_TIMEOUT || UNAVAILABLE_SQLSTATES.has(sqlState) || UNAVAILABLE_SQLSTATE_CLASSES.some((prefix) => sqlState.startsWith(prefix))) {
       return 'unavailable';
     }
     return 'error';
