@@ -21,6 +21,7 @@ export type {
   RemoteKeySetOptions,
   ResolveUser,
   RevocationReplicaOptions,
+  StoreTimeoutOptions,
   TokenSigningOptions,
   TokenTrackingModuleOptions,
 } from './options/token-tracking-options.interface.js';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { createPrismaClient } from '../dev/prisma.js';
 import { TokenStoreUnavailableError } from '../src/index.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
-import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
+import { startTokenTracking } from './support/token-tracking-app.js';
 
 /** `url` with a server setting for every connection made through it (direct connections only). */
 function withSetting(url: string, setting: string): string {

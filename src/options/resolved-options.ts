@@ -2,12 +2,15 @@ import { ExtractJwt } from 'passport-jwt';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { KeySet } from '../keys/key-set.js';
 import { keySetFromOptions } from '../keys/key-set-from-options.js';
+import { DEFAULT_STORE_TIMEOUTS, StoreTimeouts } from '../store/store-timeouts.js';
 import { SessionLimitPolicy } from '../store/token-store.interface.js';
 import { JwtFromRequest } from './jwt-from-request.js';
+import { requireTimeoutMs } from './timeout-option.js';
 import {
   PurgeOptions,
   ResolveUser,
   RevocationReplicaOptions,
+  StoreTimeoutOptions,
   TokenTrackingModuleOptions,
 } from './token-tracking-options.interface.js';
 
@@ -35,6 +38,7 @@ export interface ResolvedTokenTrackingOptions {
   readonly purge: Required<PurgeOptions> | null;
   readonly revocationReplica: ResolvedRevocationReplica | null;
   readonly whenStoreUnavailable: 'reject' | 'accept-signed';
+  readonly storeTimeouts: StoreTimeouts;
   readonly maxTokenSize: number;
   readonly clockToleranceSeconds: number;
   readonly jwtFromRequest: JwtFromRequest;
@@ -58,7 +62,7 @@ const SESSION_LIMIT_POLICIES: readonly SessionLimitPolicy[] = ['reject', 'evict-
 const KNOWN_OPTIONS = new Set<string>([
   'prisma', 'store', 'signing', 'issuer', 'audience', 'expiresIn', 'trackUserTokens', 'maxUserSessions',
   'sessionLimitPolicy', 'refreshExpiresIn', 'refreshGraceSeconds', 'sessionMaxLifetime', 'sessionIdleTimeout',
-  'lastUsedIntervalSeconds', 'purge', 'revocationReplica', 'whenStoreUnavailable', 'maxTokenSize',
+  'lastUsedIntervalSeconds', 'purge', 'revocationReplica', 'whenStoreUnavailable', 'storeTimeouts', 'maxTokenSize',
   'clockToleranceSeconds', 'jwtFromRequest', 'resolveUser', 'clock',
 ] satisfies Array<keyof TokenTrackingModuleOptions>);
 
@@ -121,6 +125,7 @@ export function resolveTokenTrackingOptions(options: TokenTrackingModuleOptions)
     purge: resolvePurge(options.purge),
     revocationReplica: resolveRevocationReplica(options.revocationReplica),
     whenStoreUnavailable: requireOneOf(options.whenStoreUnavailable ?? 'reject', 'whenStoreUnavailable', ['reject', 'accept-signed']),
+    storeTimeouts: resolveStoreTimeouts(options.storeTimeouts),
     maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
     clockToleranceSeconds: requireInteger(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
     jwtFromRequest: requireFunction(options.jwtFromRequest, 'jwtFromRequest') ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -171,6 +176,23 @@ function resolveRevocationReplica(replica: RevocationReplicaOptions | false | un
     maxEntries: requireInteger(replica.maxEntries ?? DEFAULT_REPLICA_MAX_ENTRIES, 'revocationReplica.maxEntries', 1),
     heartbeatMs: requireInteger(replica.heartbeatSeconds ?? 2, 'revocationReplica.heartbeatSeconds', 1) * 1000,
     whenUnsynced: requireOneOf(replica.whenUnsynced ?? 'query-database', 'revocationReplica.whenUnsynced', ['query-database', 'reject']),
+  };
+}
+
+function resolveStoreTimeouts(timeouts: StoreTimeoutOptions | undefined): StoreTimeouts {
+  if (timeouts !== undefined && (typeof timeouts !== 'object' || timeouts === null)) {
+    throw new TokenTrackingConfigurationError('storeTimeouts must be an object');
+  }
+  const resolved = { ...DEFAULT_STORE_TIMEOUTS, ...timeouts };
+  for (const name of Object.keys(resolved)) {
+    if (!(name in DEFAULT_STORE_TIMEOUTS)) {
+      throw new TokenTrackingConfigurationError(`unknown option storeTimeouts.${name}; known: ${Object.keys(DEFAULT_STORE_TIMEOUTS).join(', ')}`);
+    }
+  }
+  return {
+    revocationCheckMs: requireTimeoutMs(resolved.revocationCheckMs, 'storeTimeouts.revocationCheckMs'),
+    readMs: requireTimeoutMs(resolved.readMs, 'storeTimeouts.readMs'),
+    writeMs: requireTimeoutMs(resolved.writeMs, 'storeTimeouts.writeMs'),
   };
 }
 

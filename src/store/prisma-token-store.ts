@@ -2,10 +2,12 @@ import { Logger } from '@nestjs/common';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { TokenStoreError } from '../errors/token-store.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
+import { withTimeout } from '../runtime/with-timeout.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import { missingRequirements, REQUIRED_COLUMNS, REQUIRED_FUNCTIONS } from './schema-requirements.js';
 import { classifyStoreFailure, toStoreError } from './store-failure.js';
+import { DEFAULT_STORE_TIMEOUTS, StoreTimeouts } from './store-timeouts.js';
 import {
   ActiveSessionCriteria,
   IdleSessionsRevoked,
@@ -102,10 +104,11 @@ export class PrismaTokenStore implements TokenStore {
   constructor(
     private readonly prisma: TokenTrackingPrismaClient,
     private readonly transactionOptions: PrismaTransactionOptions = { maxWait: 10_000, timeout: 10_000 },
+    private readonly timeouts: StoreTimeouts = DEFAULT_STORE_TIMEOUTS,
   ) {}
 
   async verifySchema(): Promise<void> {
-    const [columns, functions] = await this.run('schema check', () => Promise.all([
+    const [columns, functions] = await this.run('schema check', 'readMs', () => Promise.all([
       this.prisma.$queryRaw<Array<{ table: string; column: string }>>`
         SELECT c.relname::text AS table, a.attname::text AS column
           FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid
@@ -129,11 +132,11 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async ping(): Promise<void> {
-    await this.run('pinging the database', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
+    await this.run('pinging the database', 'readMs', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
   }
 
   async revocationReasonOf(userId: string, sessionId: string): Promise<string | null> {
-    const rows = await this.run('reading why a session was revoked', () => this.prisma.$queryRaw<Array<{ reason: string | null }>>`
+    const rows = await this.run('reading why a session was revoked', 'readMs', () => this.prisma.$queryRaw<Array<{ reason: string | null }>>`
       SELECT revoked_reason AS reason FROM token_sessions WHERE session_id = ${sessionId} AND user_id = ${userId}`);
     return rows[0]?.reason ?? null;
   }
@@ -145,7 +148,7 @@ export class PrismaTokenStore implements TokenStore {
   /** Records the sessions of one batch in one statement; one outcome per session, in order. */
   private async startSessions(starts: readonly SessionStart[]): Promise<StartSessionOutcome[]> {
     const tokens = starts.flatMap(({ session }, index) => session.tokens.map((token) => ({ ...token, sessionIndex: index + 1 })));
-    const rows = await this.run(starts.length === 1 ? 'recording a session' : `recording ${starts.length} sessions`, () =>
+    const rows = await this.run(starts.length === 1 ? 'recording a session' : `recording ${starts.length} sessions`, 'writeMs', () =>
       this.prisma.$queryRaw<Array<{ session_index: number; evicted: string[] | null }>>`
         SELECT session_index, evicted FROM token_tracking_start_sessions(
           ${starts.map(({ session }) => session.sessionId)}::varchar[], ${starts.map(({ session }) => session.userId)}::varchar[],
@@ -163,7 +166,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async countActiveSessions(userId: string, criteria: ActiveSessionCriteria): Promise<number> {
-    const rows = await this.run('counting sessions', () => this.prisma.$queryRaw<Array<{ count: number }>>`
+    const rows = await this.run('counting sessions', 'readMs', () => this.prisma.$queryRaw<Array<{ count: number }>>`
       SELECT count(*)::int AS count FROM token_sessions
        WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${criteria.now}
          AND (${criteria.idleCutoff}::timestamptz IS NULL OR last_active_at > ${criteria.idleCutoff}::timestamptz)
@@ -172,7 +175,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async listActiveSessions(userId: string, criteria: ActiveSessionCriteria, page?: PageRequest): Promise<StoredSession[]> {
-    const rows = await this.run('listing sessions', () => this.prisma.$queryRaw<SessionRow[]>`
+    const rows = await this.run('listing sessions', 'readMs', () => this.prisma.$queryRaw<SessionRow[]>`
       SELECT session_id, user_id, created_at, last_active_at, expires_at, client_ip, user_agent FROM token_sessions
        WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${criteria.now}
          AND (${criteria.idleCutoff}::timestamptz IS NULL OR last_active_at > ${criteria.idleCutoff}::timestamptz)
@@ -191,7 +194,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async listActiveTokens(userId: string, criteria: ActiveSessionCriteria): Promise<TrackedToken[]> {
-    const rows = await this.run('listing tokens', () => this.prisma.$queryRaw<TokenRow[]>`
+    const rows = await this.run('listing tokens', 'readMs', () => this.prisma.$queryRaw<TokenRow[]>`
       SELECT t.jti, t.user_id, t.session_id, t.token_use, t.issued_at, t.expires_at, t.key_id, t.client_ip, t.user_agent
         FROM token_sessions AS s JOIN issued_tokens AS t ON t.session_id = s.session_id
        WHERE s.user_id = ${userId} AND s.revoked_at IS NULL AND s.expires_at > ${criteria.now}
@@ -213,7 +216,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async isRevoked(token: TokenIdentity): Promise<boolean> {
-    const rows = await this.run('checking a revocation', () => this.prisma.$queryRaw<Array<{ revoked: boolean }>>`
+    const rows = await this.run('checking a revocation', 'revocationCheckMs', () => this.prisma.$queryRaw<Array<{ revoked: boolean }>>`
       SELECT EXISTS (SELECT 1 FROM revoked_tokens
                       WHERE id IN (${token.jti}, ${token.sessionId})
                         AND (kind = 'session' OR user_id IS NULL OR user_id = ${token.userId}))
@@ -227,7 +230,7 @@ export class PrismaTokenStore implements TokenStore {
 
   async revokeSession(request: SessionRevocation): Promise<SessionRevocationOutcome> {
     const sessionIdOnly = request.sessionIdOnly === true;
-    const [target] = await this.run('finding a session', () => this.prisma.$queryRaw<Array<{
+    const [target] = await this.run('finding a session', 'readMs', () => this.prisma.$queryRaw<Array<{
       session_id: string;
       user_id: string;
       revoked_at: Date | null;
@@ -241,14 +244,14 @@ export class PrismaTokenStore implements TokenStore {
     if (!target || (request.ownerUserId !== undefined && target.user_id !== request.ownerUserId)) return { status: 'not-found' };
     if (target.revoked_at !== null) return { status: 'already-revoked' };
     if (target.expires_at.getTime() <= request.expiredBy.getTime()) return { status: 'expired' };
-    const revoked = await this.run('revoking a session', () => this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason));
+    const revoked = await this.run('revoking a session', 'writeMs', () => this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason));
     // Another revocation may have won between the two statements.
     if (revoked.length === 0) return { status: 'already-revoked' };
     return { status: 'revoked', userId: target.user_id, sessionId: target.session_id };
   }
 
   async denyToken(denial: TokenDenial): Promise<'denied' | 'already-revoked'> {
-    const rows = await this.run('deny-listing a token', () => this.prisma.$queryRaw<Array<{ inserted: number }>>`
+    const rows = await this.run('deny-listing a token', 'writeMs', () => this.prisma.$queryRaw<Array<{ inserted: number }>>`
       WITH covered AS (
         SELECT EXISTS (SELECT 1 FROM user_token_watermarks
                         WHERE user_id = ${denial.userId}::varchar AND revoked_before > ${denial.issuedAt}::timestamptz) AS yes
@@ -266,14 +269,14 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async revokeAllForUser(userId: string, stamp: RevocationStamp): Promise<RevokedSessions> {
-    const rows = await this.run('revoking all of a user\'s tokens', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
+    const rows = await this.run('revoking all of a user\'s tokens', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
       SELECT revoked_session_id
         FROM token_tracking_revoke_all(${userId}::varchar, ${stamp.at}::timestamptz, ${stamp.reason}::varchar, ${stamp.expiredBy}::timestamptz)`);
     return { sessionIds: rows.map((row) => row.revoked_session_id) };
   }
 
   async revokeOtherSessions(userId: string, keepSessionId: string, stamp: RevocationStamp): Promise<RevokedSessions> {
-    const rows = await this.run('revoking other sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
+    const rows = await this.run('revoking other sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
       SELECT revoked_session_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
                 WHERE user_id = ${userId} AND session_id <> ${keepSessionId} AND revoked_at IS NULL AND expires_at > ${stamp.expiredBy}),
@@ -284,7 +287,7 @@ export class PrismaTokenStore implements TokenStore {
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     const { presented, next, now } = request;
     const [nextAccess, nextRefresh] = next;
-    return this.run('rotating a refresh token', () => this.prisma.$transaction(async (tx: PrismaRawClient): Promise<RotationOutcome> => {
+    return this.run('rotating a refresh token', 'writeMs', () => this.prisma.$transaction(async (tx: PrismaRawClient): Promise<RotationOutcome> => {
       // The session's row lock serialises this refresh against every other
       // refresh and revocation of the session. The token's row is locked too:
       // after waiting for a lock, READ COMMITTED re-reads only the locked
@@ -328,7 +331,7 @@ export class PrismaTokenStore implements TokenStore {
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
     // skipped rather than waited for, so recording use can neither delay
     // nor deadlock a revocation; rows are taken in one order regardless.
-    await this.run('recording session activity', () => this.prisma.$executeRaw`
+    await this.run('recording session activity', 'writeMs', () => this.prisma.$executeRaw`
       UPDATE token_sessions AS s SET last_active_at = u.at
         FROM (SELECT locked.session_id, used.at
                 FROM unnest(${uses.map((use) => use.sessionId)}::varchar[], ${uses.map((use) => use.at)}::timestamptz[]) AS used(session_id, at)
@@ -340,7 +343,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked> {
-    const rows = await this.run('ending idle sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
+    const rows = await this.run('ending idle sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
                 WHERE revoked_at IS NULL AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
@@ -361,7 +364,7 @@ export class PrismaTokenStore implements TokenStore {
     // physical address (ctid), which is about ten times faster than a join
     // on the primary key; a row updated meanwhile has moved and is left for
     // the next run.
-    return this.run('purging expired rows', () => this.prisma.$transaction(async (lockHolder: PrismaRawClient): Promise<PurgeOutcome> => {
+    return this.run('purging expired rows', null, () => this.prisma.$transaction(async (lockHolder: PrismaRawClient): Promise<PurgeOutcome> => {
       const [lock] = await lockHolder.$queryRaw<Array<{ acquired: boolean }>>`
         SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK_NAMESPACE}::int, ${PURGE_LOCK_KEY}::int) AS acquired`;
       if (!lock?.acquired) return { status: 'skipped' };
@@ -403,7 +406,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async keyUsage(now: Date): Promise<KeyUsage[]> {
-    const rows = await this.run('reading key usage', () => this.prisma.$queryRaw<Array<{ key_id: string; active: number; last: Date | null }>>`
+    const rows = await this.run('reading key usage', 'readMs', () => this.prisma.$queryRaw<Array<{ key_id: string; active: number; last: Date | null }>>`
       SELECT key_id, count(*)::int AS active, max(expires_at) AS last FROM issued_tokens
        WHERE expires_at > ${now} AND key_id IS NOT NULL
        GROUP BY key_id ORDER BY key_id`);
@@ -462,18 +465,25 @@ export class PrismaTokenStore implements TokenStore {
   /**
    * Runs a statement (or a transaction), again when it lost a deadlock or a
    * serialization conflict, and turns any failure into the library's error:
-   * `TokenStoreUnavailableError` only for an outage.
+   * `TokenStoreUnavailableError` only for an outage, which includes no
+   * answer within the call's deadline (`null`: the call bounds itself).
    */
-  private async run<T>(operation: string, query: () => PromiseLike<T>): Promise<T> {
+  private async run<T>(operation: string, deadline: keyof StoreTimeouts | null, query: () => PromiseLike<T>): Promise<T> {
+    const attempts = this.attempt(query);
+    try {
+      return await (deadline === null ? attempts : withTimeout(attempts, this.timeouts[deadline], operation));
+    } catch (error) {
+      throw toStoreError(error, this.logger, operation);
+    }
+  }
+
+  private async attempt<T>(query: () => PromiseLike<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await query();
       } catch (error) {
-        if (attempt < MAX_ATTEMPTS && classifyStoreFailure(error) === 'conflict') {
-          await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
-          continue;
-        }
-        throw toStoreError(error, this.logger, operation);
+        if (attempt >= MAX_ATTEMPTS || classifyStoreFailure(error) !== 'conflict') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
       }
     }
   }
