@@ -469,7 +469,7 @@ export class PrismaTokenStore implements TokenStore {
    * answer within the call's deadline (`null`: the call bounds itself).
    */
   private async run<T>(operation: string, deadline: keyof StoreTimeouts | null, query: () => PromiseLike<T>): Promise<T> {
-    const attempts = this.attempt(query);
+    const attempts = this.attempt(query, deadline === null ? Infinity : Date.now() + this.timeouts[deadline]);
     try {
       return await (deadline === null ? attempts : withTimeout(attempts, this.timeouts[deadline], operation));
     } catch (error) {
@@ -477,12 +477,13 @@ export class PrismaTokenStore implements TokenStore {
     }
   }
 
-  private async attempt<T>(query: () => PromiseLike<T>): Promise<T> {
+  /** The query, run again after a conflict, but not once its caller has been answered at `giveUpAt`. */
+  private async attempt<T>(query: () => PromiseLike<T>, giveUpAt: number): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await query();
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || classifyStoreFailure(error) !== 'conflict') throw error;
+        if (attempt >= MAX_ATTEMPTS || Date.now() >= giveUpAt || classifyStoreFailure(error) !== 'conflict') throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
       }
     }
