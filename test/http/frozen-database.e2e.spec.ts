@@ -5,6 +5,7 @@ import pg from 'pg';
 import { databaseUrl, EmbeddedPostgresServer, startEmbeddedPostgres } from '../../dev/local-postgres.mjs';
 import { applyMigrations } from '../../dev/migrate.mjs';
 import { PrismaClient } from '../../dev/prisma.js';
+import { TokenTrackingService } from '../../src/index.js';
 import { DEFAULT_STORE_TIMEOUTS } from '../../src/store/store-timeouts.js';
 import { JsonResponse, RunningApp, startExampleApp } from '../support/http-app.js';
 
@@ -64,6 +65,8 @@ describe('a frozen database', () => {
 
   it('answers 503 within each call\'s deadline while frozen, and recovers within seconds of the resume', async () => {
     const token = await running.login('alice');
+    const pair = await running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } });
+    const service = running.app.get(TokenTrackingService, { strict: false });
     expect((await running.request('GET', '/profile', { token })).status).toBe(200);
     expect((await running.request('GET', '/auth/sessions', { token })).status).toBe(200);
 
@@ -76,12 +79,22 @@ describe('a frozen database', () => {
     const listings = Array.from({ length: 4 }, () => timed(() => running.request('GET', '/auth/sessions', { token })));
     const logins = Array.from({ length: 4 }, () =>
       timed(() => running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } })));
+    const refreshes = Array.from({ length: 2 }, () =>
+      timed(() => running.request('POST', '/auth/refresh', { body: { refreshToken: pair.body.refreshToken } })));
+    // A logout finds the session (a read), then revokes it (a write).
+    const logout = (async () => {
+      const started = performance.now();
+      const error = await service.revokeToken(pair.body.accessToken).catch((caught: unknown) => caught);
+      return { response: { status: (error as { getStatus?: () => number }).getStatus?.(), body: (error as { getResponse?: () => unknown }).getResponse?.() } as JsonResponse, ms: performance.now() - started };
+    })();
     const firstAnswer = await Promise.race(checks);
     const firstUnavailableMs = performance.now() - frozenAt;
     for (const [kind, calls, deadlineMs] of [
       ['check', checks, DEFAULT_STORE_TIMEOUTS.revocationCheckMs],
       ['listing', listings, DEFAULT_STORE_TIMEOUTS.readMs],
       ['login', logins, DEFAULT_STORE_TIMEOUTS.writeMs],
+      ['refresh', refreshes, DEFAULT_STORE_TIMEOUTS.writeMs],
+      ['logout', [logout], DEFAULT_STORE_TIMEOUTS.readMs + DEFAULT_STORE_TIMEOUTS.writeMs],
     ] as const) {
       for (const { response, ms } of await Promise.all(calls)) {
         expect({ kind, status: response.status, code: response.body?.code }).toEqual({ kind, status: 503, code: 'STORE_UNAVAILABLE' });
