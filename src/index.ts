@@ -22,6 +22,7 @@ export type {
   ResolveUser,
   RevocationCacheOptions,
   RevocationReplicaOptions,
+  StoreTimeoutOptions,
   TokenSigningOptions,
   TokenTrackingModuleOptions,
 } from './options/token-tracking-options.interface.js';

@@ -42,13 +42,13 @@ const providers: Provider[] = [
   },
   {
     provide: TokenStore,
-    inject: [TOKEN_TRACKING_MODULE_OPTIONS],
-    useFactory: (options: TokenTrackingModuleOptions): TokenStore => {
+    inject: [TOKEN_TRACKING_MODULE_OPTIONS, RESOLVED_OPTIONS],
+    useFactory: (options: TokenTrackingModuleOptions, resolved: ResolvedTokenTrackingOptions): TokenStore => {
       if (options.store) return options.store;
       if (!options.prisma) {
         throw new TokenTrackingConfigurationError('give either `prisma` (your PrismaClient) or a custom `store`');
       }
-      return new PrismaTokenStore(options.prisma);
+      return new PrismaTokenStore(options.prisma, undefined, resolved.storeTimeouts);
     },
   },
   fromOptions(TokenVerifier, (options) => new TokenVerifier(options)),

@@ -1,8 +1,10 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { createPrismaClient } from '../dev/prisma.js';
+import { createPrismaClient, PrismaClient } from '../dev/prisma.js';
 import { TokenStoreError, TokenStoreUnavailableError } from '../src/index.js';
+import { TimedOutError } from '../src/runtime/with-timeout.js';
 import { classifyStoreFailure } from '../src/store/store-failure.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
@@ -83,6 +85,63 @@ describe('store failures, classified against a real PostgreSQL', () => {
     }
   });
 
+  it("node-postgres' query_timeout (\"Query read timeout\") is STORE_UNAVAILABLE, in a statement and in a transaction", async () => {
+    const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 1, query_timeout: 200 }) });
+    try {
+      const statement = await client.$queryRaw`SELECT pg_sleep(2)`.catch((error: unknown) => error);
+      expect(classifyStoreFailure(statement)).toBe('unavailable');
+      const transaction = await client.$transaction(async (tx) => tx.$queryRaw`SELECT pg_sleep(2)`).catch((error: unknown) => error);
+      expect(classifyStoreFailure(transaction)).toBe('unavailable');
+      // Through the library: a guarded check on such a pool is a 503, not a 500.
+      const slowTracking = await startTokenTracking(client, { maxUserSessions: 1 });
+      try {
+        const holder = new pg.Client({ connectionString: db.url });
+        await holder.connect();
+        try {
+          await holder.query('BEGIN');
+          await holder.query(`SELECT pg_advisory_xact_lock(1414820459, hashtext('query-timeout-user'))`);
+          const error = await slowTracking.tokens.generateToken('query-timeout-user').catch((caught: unknown) => caught);
+          expect(error).toBeInstanceOf(TokenStoreUnavailableError);
+        } finally {
+          await holder.query('ROLLBACK');
+          await holder.end();
+        }
+      } finally {
+        await slowTracking.close();
+      }
+    } finally {
+      await client.$disconnect();
+    }
+  });
+
+  it("node-postgres' connectionTimeoutMillis (a server that accepts and never answers) is STORE_UNAVAILABLE", async () => {
+    const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: proxy.url, max: 1, connectionTimeoutMillis: 200 }) });
+    try {
+      proxy.blackhole();
+      const statement = await client.$queryRaw`SELECT 1`.catch((error: unknown) => error);
+      expect(classifyStoreFailure(statement)).toBe('unavailable');
+      const transaction = await client.$transaction(async (tx) => tx.$queryRaw`SELECT 1`).catch((error: unknown) => error);
+      expect(classifyStoreFailure(transaction)).toBe('unavailable');
+    } finally {
+      proxy.restore();
+      await client.$disconnect();
+    }
+  });
+
+  it("node-postgres' connectionTimeoutMillis while the pool's connections are all busy is STORE_UNAVAILABLE", async () => {
+    const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 1, connectionTimeoutMillis: 200 }) });
+    try {
+      // A Prisma query runs once something awaits it.
+      const busy = client.$queryRaw`SELECT pg_sleep(1)`.then(() => undefined, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const waiting = await client.$queryRaw`SELECT 1`.catch((error: unknown) => error);
+      expect(classifyStoreFailure(waiting)).toBe('unavailable');
+      await busy;
+    } finally {
+      await client.$disconnect();
+    }
+  });
+
   it('an error of the database itself (a schema that does not match) is a 500 STORE_ERROR, logged with its cause', async () => {
     const { token } = await app.tokens.generateToken('schema-user');
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
@@ -144,6 +203,9 @@ describe('classifyStoreFailure', () => {
     ['unique violation (23505)', 'error', prismaError({ originalCode: '23505', kind: 'UniqueConstraintViolation' })],
     ['authentication failed (28P01)', 'error', prismaError({ originalCode: '28P01', kind: 'AuthenticationFailed' })],
     ['an invalid Date given to Prisma', 'error', Object.assign(new Error('Provided Date object is invalid'), { name: 'PrismaClientValidationError' })],
+    ['read-only transaction, a hot standby (25006)', 'unavailable', prismaError({ originalCode: '25006', kind: 'postgres' })],
+    ['idle-in-transaction timeout (25P03)', 'unavailable', prismaError({ originalCode: '25P03', kind: 'postgres' })],
+    ['no answer within the call\'s deadline', 'unavailable', new TimedOutError('checking a revocation', 1000)],
     ['a plain bug', 'error', new TypeError('cannot read properties of undefined')],
   ])('%s → %s', (_, expected, error) => {
     expect(classifyStoreFailure(error)).toBe(expected);

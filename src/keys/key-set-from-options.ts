@@ -71,7 +71,7 @@ function signingOptionNames(signing: object): readonly string[] {
   return ASYMMETRIC_SIGNING_OPTIONS;
 }
 
-const REMOTE_KEY_SET_OPTIONS = ['jwksUrl', 'algorithms', 'cacheMaxAgeSeconds'] satisfies Array<keyof RemoteKeySetOptions>;
+const REMOTE_KEY_SET_OPTIONS = ['jwksUrl', 'algorithms', 'cacheMaxAgeSeconds', 'fetchTimeoutMs'] satisfies Array<keyof RemoteKeySetOptions>;
 const KEY_SET_OPTIONS = ['keys', 'signWith'] satisfies Array<keyof KeySetSigningOptions>;
 const HMAC_SIGNING_OPTIONS = ['algorithm', 'secret', 'keyId'] satisfies Array<keyof HmacSigningOptions>;
 const ASYMMETRIC_SIGNING_OPTIONS = ['algorithm', 'privateKey', 'publicKey', 'keyId'] satisfies Array<keyof AsymmetricSigningOptions>;

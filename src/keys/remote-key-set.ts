@@ -8,11 +8,14 @@ import { AsymmetricAlgorithm, isSigningAlgorithm } from '../jws/signing-algorith
 import { assertKeyFitsAlgorithm, JwsKey } from '../jws/signing-keys.js';
 import { ThrottledWarning } from '../observability/throttled-warning.js';
 import type { RemoteKeySetOptions } from '../options/token-tracking-options.interface.js';
+import { requireTimeoutMs } from '../options/timeout-option.js';
 import { loadOptionalPeer } from '../runtime/optional-peer.js';
 import { RemoteKeySource, RemoteKeyStatus } from './key-set.js';
 
 /** A JWKS that cannot be fetched is logged at most this often (every request fails meanwhile). */
 const FAILURE_LOG_INTERVAL_MS = 30_000;
+/** Default of `fetchTimeoutMs`. */
+export const DEFAULT_JWKS_FETCH_TIMEOUT_MS = 5_000;
 
 type JwksResolver = (header: { alg: string; kid?: string }) => Promise<webcrypto.CryptoKey | KeyObject>;
 
@@ -30,6 +33,7 @@ interface Jose {
 export class RemoteKeySet implements RemoteKeySource {
   private readonly algorithms: ReadonlySet<string>;
   private readonly url: URL;
+  private readonly fetchTimeoutMs: number;
   private resolver: Promise<JwksResolver> | undefined;
   private readonly failureWarning = new ThrottledWarning(FAILURE_LOG_INTERVAL_MS);
   status: RemoteKeyStatus = { available: null, lastError: null };
@@ -49,6 +53,7 @@ export class RemoteKeySet implements RemoteKeySource {
       throw new TokenTrackingConfigurationError('signing.algorithms must list the asymmetric algorithms accepted from signing.jwksUrl');
     }
     this.algorithms = new Set(algorithms);
+    this.fetchTimeoutMs = requireTimeoutMs(options.fetchTimeoutMs ?? DEFAULT_JWKS_FETCH_TIMEOUT_MS, 'signing.fetchTimeoutMs');
   }
 
   async keyFor(header: JwsHeader): Promise<JwsKey> {
@@ -109,7 +114,7 @@ export class RemoteKeySet implements RemoteKeySource {
       return jose.createRemoteJWKSet(this.url, {
         cacheMaxAge: (this.options.cacheMaxAgeSeconds ?? 600) * 1000,
         cooldownDuration: 30_000,
-        timeoutDuration: 5_000,
+        timeoutDuration: this.fetchTimeoutMs,
       });
     });
     return this.resolver;

@@ -23,6 +23,7 @@ describe('resolveTokenTrackingOptions', () => {
       clockToleranceSeconds: 0,
     });
     expect(resolved.keys.signingKey).toMatchObject({ kid: 'default', algorithm: 'HS256' });
+    expect(resolved.storeTimeouts).toEqual({ revocationCheckMs: 1_000, readMs: 3_000, writeMs: 5_000 });
     expect(DEFAULT_EXPIRES_IN_SECONDS).toBe(86_400);
     expect(DEFAULT_MAX_TOKEN_SIZE).toBe(8_192);
   });
@@ -33,6 +34,11 @@ describe('resolveTokenTrackingOptions', () => {
     });
     expect(resolveTokenTrackingOptions({ ...valid, revocationReplica: { pollIntervalMs: 4000 } }).revocationReplica?.maxStalenessMs).toBe(8000);
     expect(resolveTokenTrackingOptions({ ...valid, revocationReplica: false }).revocationReplica).toBeNull();
+  });
+
+  it('takes each store timeout given and the defaults for the others', () => {
+    expect(resolveTokenTrackingOptions({ ...valid, storeTimeouts: { revocationCheckMs: 250 } }).storeTimeouts)
+      .toEqual({ revocationCheckMs: 250, readMs: 3_000, writeMs: 5_000 });
   });
 
   it('accepts an asymmetric key pair', () => {
@@ -63,6 +69,10 @@ describe('resolveTokenTrackingOptions', () => {
     ['a secret from an unset environment variable', { signing: { algorithm: 'HS256', secret: undefined as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got undefined: is the environment variable set\?\)/],
     ['a secret that is a number', { signing: { algorithm: 'HS256', secret: 12345 as never } }, /needs its secret as a string, a Buffer or a KeyObject \(got number\)/],
     ['a prisma option that is not a client', { prisma: {} as never }, /prisma must be a PrismaClient/],
+    ['a store timeout of zero', { storeTimeouts: { revocationCheckMs: 0 } }, /storeTimeouts.revocationCheckMs must be an integer from 1 to 2147483647 milliseconds/],
+    ['a store timeout setTimeout cannot honour', { storeTimeouts: { writeMs: 2 ** 31 } }, /storeTimeouts.writeMs must be an integer from 1/],
+    ['a store timeout in seconds as text', { storeTimeouts: { readMs: '3' as never } }, /storeTimeouts.readMs must be an integer/],
+    ['a misspelt store timeout', { storeTimeouts: { checkMs: 500 } as never }, /unknown option storeTimeouts.checkMs/],
     ['a JWKS URL with credentials in it', { signing: { jwksUrl: 'https://reader:pw@auth.example.com/jwks.json', algorithms: ['EdDSA'] } }, /signing.jwksUrl must not carry credentials/],
     ['a negative JWKS cache lifetime', { signing: { jwksUrl: 'https://auth.example.com/jwks.json', algorithms: ['EdDSA'], cacheMaxAgeSeconds: -1 } }, /signing.cacheMaxAgeSeconds must be an integer from 0 to 3155760000 .*\(got -1\)/],
     ['a JWKS cache lifetime given as text', { signing: { jwksUrl: 'https://auth.example.com/jwks.json', algorithms: ['EdDSA'], cacheMaxAgeSeconds: '600' as never } }, /signing.cacheMaxAgeSeconds must be an integer .*\(got "600"\)/],

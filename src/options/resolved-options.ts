@@ -4,8 +4,10 @@ import { KeySet } from '../keys/key-set.js';
 import { withDeprecatedOptionsTranslated } from './deprecated-options.js';
 import { keySetFromOptions } from '../keys/key-set-from-options.js';
 import type { TokenTrackingPrismaClient } from '../store/prisma-client.interface.js';
+import { DEFAULT_STORE_TIMEOUTS, StoreTimeouts } from '../store/store-timeouts.js';
 import { SessionLimitPolicy } from '../store/token-store.interface.js';
 import { JwtFromRequest } from './jwt-from-request.js';
+import { requireTimeoutMs } from './timeout-option.js';
 import {
   MAX_INT4,
   MAX_TIMER_SECONDS,
@@ -24,6 +26,7 @@ import {
   PurgeOptions,
   ResolveUser,
   RevocationReplicaOptions,
+  StoreTimeoutOptions,
   TokenTrackingModuleOptions,
 } from './token-tracking-options.interface.js';
 
@@ -54,6 +57,7 @@ export interface ResolvedTokenTrackingOptions {
   readonly purge: Required<PurgeOptions> | null;
   readonly revocationReplica: ResolvedRevocationReplica | null;
   readonly whenStoreUnavailable: 'reject' | 'accept-signed';
+  readonly storeTimeouts: StoreTimeouts;
   readonly maxTokenSize: number;
   readonly clockToleranceSeconds: number;
   readonly jwtFromRequest: JwtFromRequest;
@@ -80,7 +84,7 @@ const MAX_PURGE_DURATION_SECONDS = MAX_TIMER_SECONDS - 60;
 const KNOWN_OPTIONS = new Set<string>([
   'prisma', 'store', 'signing', 'issuer', 'audience', 'expiresIn', 'trackUserTokens', 'maxUserSessions',
   'sessionLimitPolicy', 'refreshExpiresIn', 'refreshGraceSeconds', 'sessionMaxLifetime', 'sessionIdleTimeout',
-  'lastUsedIntervalSeconds', 'purge', 'revocationReplica', 'whenStoreUnavailable', 'maxTokenSize',
+  'lastUsedIntervalSeconds', 'purge', 'revocationReplica', 'whenStoreUnavailable', 'storeTimeouts', 'maxTokenSize',
   'clockToleranceSeconds', 'jwtFromRequest', 'resolveUser', 'clock',
 ] satisfies Array<keyof TokenTrackingModuleOptions>);
 
@@ -142,6 +146,7 @@ export function resolveTokenTrackingOptions(given: TokenTrackingModuleOptions): 
     purge: resolvePurge(options.purge),
     revocationReplica: resolveRevocationReplica(options.revocationReplica),
     whenStoreUnavailable: requireOneOf(options.whenStoreUnavailable ?? 'reject', 'whenStoreUnavailable', ['reject', 'accept-signed']),
+    storeTimeouts: resolveStoreTimeouts(options.storeTimeouts),
     maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
     clockToleranceSeconds: requireDuration(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
     jwtFromRequest: requireFunction(options.jwtFromRequest, 'jwtFromRequest') ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -202,6 +207,23 @@ function resolveRevocationReplica(replica: RevocationReplicaOptions | boolean | 
     maxStalenessMs,
     readFrom: replica.readFrom ?? null,
     whenUnsynced: requireOneOf(replica.whenUnsynced ?? 'query-database', 'revocationReplica.whenUnsynced', ['query-database', 'reject']),
+  };
+}
+
+function resolveStoreTimeouts(timeouts: StoreTimeoutOptions | undefined): StoreTimeouts {
+  if (timeouts !== undefined && (typeof timeouts !== 'object' || timeouts === null)) {
+    throw new TokenTrackingConfigurationError('storeTimeouts must be an object');
+  }
+  const resolved = { ...DEFAULT_STORE_TIMEOUTS, ...timeouts };
+  for (const name of Object.keys(resolved)) {
+    if (!(name in DEFAULT_STORE_TIMEOUTS)) {
+      throw new TokenTrackingConfigurationError(`unknown option storeTimeouts.${name}; known: ${Object.keys(DEFAULT_STORE_TIMEOUTS).join(', ')}`);
+    }
+  }
+  return {
+    revocationCheckMs: requireTimeoutMs(resolved.revocationCheckMs, 'storeTimeouts.revocationCheckMs'),
+    readMs: requireTimeoutMs(resolved.readMs, 'storeTimeouts.readMs'),
+    writeMs: requireTimeoutMs(resolved.writeMs, 'storeTimeouts.writeMs'),
   };
 }
 

@@ -63,6 +63,11 @@ export interface RemoteKeySetOptions {
   algorithms: AsymmetricAlgorithm[];
   /** Seconds a fetched key set is used before it is fetched again. Default 600. */
   cacheMaxAgeSeconds?: number;
+  /**
+   * Milliseconds a fetch of the key set may take; past it the fetch counts as
+   * failed (503 `KEYS_UNAVAILABLE` while no key set is cached). Default 5000.
+   */
+  fetchTimeoutMs?: number;
 }
 
 export type TokenSigningOptions = HmacSigningOptions | AsymmetricSigningOptions | KeySetSigningOptions | RemoteKeySetOptions;
@@ -159,6 +164,13 @@ export interface TokenTrackingModuleOptions {
    * query error) opens this path.
    */
   whenStoreUnavailable?: 'reject' | 'accept-signed';
+  /**
+   * How long each database call may take before it counts as an outage
+   * (503 `STORE_UNAVAILABLE`, or the `accept-signed` path for a check): a
+   * database that stops answering never makes a request hang. See
+   * docs/operations.md for the pool settings that go with them.
+   */
+  storeTimeouts?: StoreTimeoutOptions;
   /** Longest token accepted, in characters. Default 8192. */
   maxTokenSize?: number;
   /** Seconds of clock skew tolerated when checking `exp`, `nbf` and `iat`. Default 0. */
@@ -172,6 +184,16 @@ export interface TokenTrackingModuleOptions {
   resolveUser?: ResolveUser;
   /** Milliseconds since the epoch; replace only in tests. Default `Date.now`. */
   clock?: () => number;
+}
+
+/** Deadlines of the Prisma store's calls, in milliseconds (integers from 1 to 2147483647). */
+export interface StoreTimeoutOptions {
+  /** The revocation check of a guarded request. Default 1000. */
+  revocationCheckMs?: number;
+  /** Listing and counting sessions, finding a session to revoke, key usage, schema and health checks. Default 3000. */
+  readMs?: number;
+  /** Logins, refreshes, revocations, recording last use, ending idle sessions. Default 5000. */
+  writeMs?: number;
 }
 
 export interface PurgeOptions {

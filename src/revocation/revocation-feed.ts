@@ -130,7 +130,8 @@ export class RevocationFeed {
     clearInterval(this.sweeper);
     this.stalls.stop();
     this.wake?.();
-    await Promise.all([this.listener?.stop(), this.running]);
+    // A read hung on a frozen database must not hold the application's shutdown: its outcome is ignored.
+    await Promise.all([this.listener?.stop(), withTimeout(this.running ?? Promise.resolve(), 1_000, 'stopping the revocation feed').catch(() => undefined)]);
     this.replica.desynchronize();
   }
 

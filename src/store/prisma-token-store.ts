@@ -4,10 +4,12 @@ import { TokenStoreError } from '../errors/token-store.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { PrismaRevocationLog } from '../revocation/prisma-revocation-log.js';
 import type { RevocationLog } from '../revocation/revocation-log.js';
+import { withTimeout } from '../runtime/with-timeout.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import { missingRequirements, REQUIRED_COLUMNS, REQUIRED_FUNCTIONS } from './schema-requirements.js';
 import { classifyStoreFailure, toStoreError } from './store-failure.js';
+import { DEFAULT_STORE_TIMEOUTS, StoreTimeouts } from './store-timeouts.js';
 import {
   ActiveSessionCriteria,
   IdleDeadline,
@@ -108,10 +110,11 @@ export class PrismaTokenStore implements TokenStore {
   constructor(
     private readonly prisma: TokenTrackingPrismaClient,
     private readonly transactionOptions: PrismaTransactionOptions = { maxWait: 10_000, timeout: 10_000 },
+    private readonly timeouts: StoreTimeouts = DEFAULT_STORE_TIMEOUTS,
   ) {}
 
   async verifySchema(): Promise<void> {
-    const [columns, functions] = await this.run('schema check', () => Promise.all([
+    const [columns, functions] = await this.run('schema check', 'readMs', () => Promise.all([
       this.prisma.$queryRaw<Array<{ table: string; column: string }>>`
         SELECT c.relname::text AS table, a.attname::text AS column
           FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid
@@ -135,7 +138,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async ping(): Promise<void> {
-    await this.run('pinging the database', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
+    await this.run('pinging the database', 'readMs', () => this.prisma.$queryRaw`SELECT 1 AS alive`);
   }
 
   revocationLog(): RevocationLog {
@@ -143,13 +146,13 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async revocationReasonOf(userId: string, sessionId: string): Promise<string | null> {
-    const rows = await this.run('reading why a session was revoked', () => this.prisma.$queryRaw<Array<{ reason: string | null }>>`
+    const rows = await this.run('reading why a session was revoked', 'revocationCheckMs', () => this.prisma.$queryRaw<Array<{ reason: string | null }>>`
       SELECT revoked_reason AS reason FROM token_sessions WHERE session_id = ${sessionId} AND user_id = ${userId}`);
     return rows[0]?.reason ?? null;
   }
 
   async lastActiveAtOf(userId: string, sessionId: string): Promise<Date | null> {
-    const rows = await this.run('reading when a session was last used', () => this.prisma.$queryRaw<Array<{ last_active_at: Date }>>`
+    const rows = await this.run('reading when a session was last used', 'revocationCheckMs', () => this.prisma.$queryRaw<Array<{ last_active_at: Date }>>`
       SELECT last_active_at FROM token_sessions WHERE session_id = ${sessionId} AND user_id = ${userId}`);
     return rows[0]?.last_active_at ?? null;
   }
@@ -161,7 +164,7 @@ export class PrismaTokenStore implements TokenStore {
   /** Records the sessions of one batch in one statement; one outcome per session, in order. */
   private async startSessions(starts: readonly SessionStart[]): Promise<StartSessionOutcome[]> {
     const tokens = starts.flatMap(({ session }, index) => session.tokens.map((token) => ({ ...token, sessionIndex: index + 1 })));
-    const rows = await this.run(starts.length === 1 ? 'recording a session' : `recording ${starts.length} sessions`, () =>
+    const rows = await this.run(starts.length === 1 ? 'recording a session' : `recording ${starts.length} sessions`, 'writeMs', () =>
       this.prisma.$queryRaw<Array<{ session_index: number; evicted: string[] | null }>>`
         SELECT session_index, evicted FROM token_tracking_start_sessions(
           ${starts.map(({ session }) => session.sessionId)}::varchar[], ${starts.map(({ session }) => session.userId)}::varchar[],
@@ -179,7 +182,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async countActiveSessions(userId: string, criteria: ActiveSessionCriteria): Promise<number> {
-    const rows = await this.run('counting sessions', () => this.prisma.$queryRaw<Array<{ count: number }>>`
+    const rows = await this.run('counting sessions', 'readMs', () => this.prisma.$queryRaw<Array<{ count: number }>>`
       SELECT count(*)::int AS count FROM token_sessions
        WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${criteria.now}
          AND (${criteria.idleCutoff}::timestamptz IS NULL OR last_active_at > ${criteria.idleCutoff}::timestamptz)
@@ -188,7 +191,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async listActiveSessions(userId: string, criteria: ActiveSessionCriteria, page?: PageRequest): Promise<StoredSession[]> {
-    const rows = await this.run('listing sessions', () => this.prisma.$queryRaw<SessionRow[]>`
+    const rows = await this.run('listing sessions', 'readMs', () => this.prisma.$queryRaw<SessionRow[]>`
       SELECT session_id, user_id, created_at, last_active_at, expires_at, client_ip, user_agent FROM token_sessions
        WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${criteria.now}
          AND (${criteria.idleCutoff}::timestamptz IS NULL OR last_active_at > ${criteria.idleCutoff}::timestamptz)
@@ -207,7 +210,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async listActiveTokens(userId: string, criteria: ActiveSessionCriteria): Promise<TrackedToken[]> {
-    const rows = await this.run('listing tokens', () => this.prisma.$queryRaw<TokenRow[]>`
+    const rows = await this.run('listing tokens', 'readMs', () => this.prisma.$queryRaw<TokenRow[]>`
       SELECT t.jti, t.user_id, t.session_id, t.token_use, t.issued_at, t.expires_at, t.key_id, t.client_ip, t.user_agent
         FROM token_sessions AS s JOIN issued_tokens AS t ON t.session_id = s.session_id
        WHERE s.user_id = ${userId} AND s.revoked_at IS NULL AND s.expires_at > ${criteria.now}
@@ -229,7 +232,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async isRevoked(token: TokenIdentity): Promise<boolean> {
-    const rows = await this.run('checking a revocation', () => this.prisma.$queryRaw<Array<{ revoked: boolean }>>`
+    const rows = await this.run('checking a revocation', 'revocationCheckMs', () => this.prisma.$queryRaw<Array<{ revoked: boolean }>>`
       SELECT EXISTS (SELECT 1 FROM revoked_tokens
                       WHERE id IN (${token.jti}, ${token.sessionId})
                         AND (kind = 'session' OR user_id IS NULL OR user_id = ${token.userId}))
@@ -243,7 +246,7 @@ export class PrismaTokenStore implements TokenStore {
 
   async revokeSession(request: SessionRevocation): Promise<SessionRevocationOutcome> {
     const sessionIdOnly = request.sessionIdOnly === true;
-    const [target] = await this.run('finding a session', () => this.prisma.$queryRaw<Array<{
+    const [target] = await this.run('finding a session', 'readMs', () => this.prisma.$queryRaw<Array<{
       session_id: string;
       user_id: string;
       revoked_at: Date | null;
@@ -257,14 +260,14 @@ export class PrismaTokenStore implements TokenStore {
     if (!target || (request.ownerUserId !== undefined && target.user_id !== request.ownerUserId)) return { status: 'not-found' };
     if (target.revoked_at !== null) return { status: 'already-revoked' };
     if (target.expires_at.getTime() <= request.expiredBy.getTime()) return { status: 'expired' };
-    const revoked = await this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason);
+    const revoked = await this.run('revoking a session', 'writeMs', () => this.revokeSessions(this.prisma, [target.session_id], request.at, request.reason));
     // Another revocation may have won between the two statements.
     if (revoked.length === 0) return { status: 'already-revoked' };
     return { status: 'revoked', userId: target.user_id, sessionId: target.session_id };
   }
 
   async denyToken(denial: TokenDenial): Promise<'denied' | 'already-revoked'> {
-    const rows = await this.run('deny-listing a token', () => this.prisma.$queryRaw<Array<{ inserted: number }>>`
+    const rows = await this.run('deny-listing a token', 'writeMs', () => this.prisma.$queryRaw<Array<{ inserted: number }>>`
       WITH covered AS (
         SELECT EXISTS (SELECT 1 FROM user_token_watermarks
                         WHERE user_id = ${denial.userId}::varchar AND revoked_before > ${denial.issuedAt}::timestamptz) AS yes
@@ -282,14 +285,14 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async revokeAllForUser(userId: string, stamp: RevocationStamp): Promise<RevokedSessions> {
-    const rows = await this.run('revoking all of a user\'s tokens', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
+    const rows = await this.run('revoking all of a user\'s tokens', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
       SELECT revoked_session_id
         FROM token_tracking_revoke_all(${userId}::varchar, ${stamp.at}::timestamptz, ${stamp.reason}::varchar, ${stamp.expiredBy}::timestamptz)`);
     return { sessionIds: rows.map((row) => row.revoked_session_id) };
   }
 
   async revokeOtherSessions(userId: string, keepSessionId: string, stamp: RevocationStamp): Promise<RevokedSessions> {
-    const rows = await this.run('revoking other sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
+    const rows = await this.run('revoking other sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string }>>`
       SELECT revoked_session_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
                 WHERE user_id = ${userId} AND session_id <> ${keepSessionId} AND revoked_at IS NULL AND expires_at > ${stamp.expiredBy}),
@@ -300,7 +303,7 @@ export class PrismaTokenStore implements TokenStore {
   async rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome> {
     const { presented, next, now } = request;
     const [nextAccess, nextRefresh] = next;
-    return this.run('rotating a refresh token', () => this.prisma.$transaction(async (tx: PrismaRawClient): Promise<RotationOutcome> => {
+    return this.run('rotating a refresh token', 'writeMs', () => this.prisma.$transaction(async (tx: PrismaRawClient): Promise<RotationOutcome> => {
       // The session's row lock serialises this refresh against every other
       // refresh and revocation of the session. The token's row is locked too:
       // after waiting for a lock, READ COMMITTED re-reads only the locked
@@ -351,7 +354,7 @@ export class PrismaTokenStore implements TokenStore {
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
     // skipped rather than waited for, so recording use can neither delay
     // nor deadlock a revocation; rows are taken in one order regardless.
-    await this.run('recording session activity', () => this.prisma.$executeRaw`
+    await this.run('recording session activity', 'writeMs', () => this.prisma.$executeRaw`
       UPDATE token_sessions AS s SET last_active_at = u.at
         FROM (SELECT locked.session_id, used.at
                 FROM unnest(${sessionIds}::varchar[], ${times}::timestamptz[], ${idleCutoffs}::timestamptz[]) AS used(session_id, at, idle_cutoff)
@@ -365,7 +368,7 @@ export class PrismaTokenStore implements TokenStore {
     // What the update left alone for being past its deadline is over: end
     // it now, as the idle sweep would, rather than let it be used until then.
     const { stamp } = idle;
-    const rows = await this.run('ending sessions used after their idle deadline', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
+    const rows = await this.run('ending sessions used after their idle deadline', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT s.session_id
                  FROM unnest(${sessionIds}::varchar[], ${idleCutoffs}::timestamptz[]) AS used(session_id, idle_cutoff)
@@ -378,7 +381,7 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked> {
-    const rows = await this.run('ending idle sessions', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
+    const rows = await this.run('ending idle sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
                 WHERE revoked_at IS NULL AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
@@ -399,7 +402,7 @@ export class PrismaTokenStore implements TokenStore {
     // physical address (ctid), which is about ten times faster than a join
     // on the primary key; a row updated meanwhile has moved and is left for
     // the next run.
-    return this.run('purging expired rows', () => this.prisma.$transaction(async (lockHolder: PrismaRawClient): Promise<PurgeOutcome> => {
+    return this.run('purging expired rows', null, () => this.prisma.$transaction(async (lockHolder: PrismaRawClient): Promise<PurgeOutcome> => {
       const [lock] = await lockHolder.$queryRaw<Array<{ acquired: boolean }>>`
         SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK_NAMESPACE}::int, ${PURGE_LOCK_KEY}::int) AS acquired`;
       if (!lock?.acquired) return { status: 'skipped' };
@@ -442,7 +445,7 @@ export class PrismaTokenStore implements TokenStore {
 
   async keyUsage(now: Date, live: LiveTokenCriteria = { idleCutoff: null, createdCutoff: null, graceMs: 0 }): Promise<KeyUsage[]> {
     // An exchanged refresh token stays acceptable through its grace period only.
-    const rows = await this.run('reading key usage', () => this.prisma.$queryRaw<Array<{ key_id: string; active: number; last: Date | null }>>`
+    const rows = await this.run('reading key usage', 'readMs', () => this.prisma.$queryRaw<Array<{ key_id: string; active: number; last: Date | null }>>`
       SELECT key_id, count(*)::int AS active, max(accepted_until) AS last FROM (
         SELECT t.key_id,
                CASE WHEN t.rotated_at IS NULL THEN t.expires_at
@@ -508,18 +511,26 @@ export class PrismaTokenStore implements TokenStore {
   /**
    * Runs a statement (or a transaction), again when it lost a deadlock or a
    * serialization conflict, and turns any failure into the library's error:
-   * `TokenStoreUnavailableError` only for an outage.
+   * `TokenStoreUnavailableError` only for an outage, which includes no
+   * answer within the call's deadline (`null`: the call bounds itself).
    */
-  private async run<T>(operation: string, query: () => PromiseLike<T>): Promise<T> {
+  private async run<T>(operation: string, deadline: keyof StoreTimeouts | null, query: () => PromiseLike<T>): Promise<T> {
+    const attempts = this.attempt(query, deadline === null ? Infinity : Date.now() + this.timeouts[deadline]);
+    try {
+      return await (deadline === null ? attempts : withTimeout(attempts, this.timeouts[deadline], operation));
+    } catch (error) {
+      throw toStoreError(error, this.logger, operation);
+    }
+  }
+
+  /** The query, run again after a conflict, but not once its caller has been answered at `giveUpAt`. */
+  private async attempt<T>(query: () => PromiseLike<T>, giveUpAt: number): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await query();
       } catch (error) {
-        if (attempt < MAX_ATTEMPTS && classifyStoreFailure(error) === 'conflict') {
-          await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
-          continue;
-        }
-        throw toStoreError(error, this.logger, operation);
+        if (attempt >= MAX_ATTEMPTS || Date.now() >= giveUpAt || classifyStoreFailure(error) !== 'conflict') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
       }
     }
   }

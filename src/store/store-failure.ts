@@ -2,12 +2,14 @@ import { Logger } from '@nestjs/common';
 import { TokenStoreError } from '../errors/token-store.error.js';
 import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
+import { TimedOutError } from '../runtime/with-timeout.js';
 
 /**
  * What a failed query means:
  * - `unavailable`: the database could not be reached or could not serve the
  *   query (connection refused/reset/timed out, pool exhausted, server
- *   shutting down or starting up, statement timeout). Retrying later may work.
+ *   shutting down or starting up, read-only, statement timeout, the driver's
+ *   own timeouts, no answer within the call's deadline). Retrying later may work.
  * - `conflict`: a deadlock or serialization failure; the same statement can
  *   simply run again.
  * - `error`: anything else — bad data, a schema that does not match, a bug.
@@ -21,6 +23,12 @@ const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '57P'];
 const STATEMENT_TIMEOUT = '57014';
 /** lock_not_available: raised by lock_timeout while a table is locked (a migration): down for now, not a bug. */
 const LOCK_TIMEOUT = '55P03';
+/**
+ * read_only_sql_transaction (a hot standby, or a primary turned read-only),
+ * idle_in_transaction_session_timeout and transaction_timeout: the server
+ * cannot take this work now, which is an outage rather than a bug.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['25006', '25P03', '25P04']);
 const CONFLICT_SQLSTATES = new Set(['40001', '40P01']);
 
 /** Driver adapter error kinds (Prisma) for failures below SQL. */
@@ -36,15 +44,21 @@ const UNAVAILABLE_ADAPTER_KINDS = new Set([
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 /** Node socket errors, from `pg` directly or wrapped. */
 const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** Messages of `pg` and its pool for connections lost or never made. */
+/**
+ * Messages of `pg` and its pool for connections lost or never made, and for
+ * its client-side timeouts (`query_timeout`: "Query read timeout";
+ * `connectionTimeoutMillis`: "timeout exceeded when trying to connect").
+ */
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|Client was closed|not queryable/i;
+  /Connection terminated|Query read timeout|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|Client was closed|not queryable/i;
 
 export function classifyStoreFailure(error: unknown): StoreFailureKind {
+  // A call past its deadline: the database did not answer in time.
+  if (error instanceof TimedOutError) return 'unavailable';
   const sqlState = sqlStateOf(error);
   if (sqlState !== undefined) {
     if (CONFLICT_SQLSTATES.has(sqlState)) return 'conflict';
-    if (sqlState === STATEMENT_TIMEOUT || sqlState === LOCK_TIMEOUT || UNAVAILABLE_SQLSTATE_CLASSES.some((prefix) => sqlState.startsWith(prefix))) {
+    if (sqlState === STATEMENT_TIMEOUT || sqlState === LOCK_TIMEOUT || UNAVAILABLE_SQLSTATES.has(sqlState) || UNAVAILABLE_SQLSTATE_CLASSES.some((prefix) => sqlState.startsWith(prefix))) {
       return 'unavailable';
     }
     return 'error';

@@ -75,6 +75,25 @@ describe('when the database goes down and comes back', () => {
     }
   }, 60_000);
 
+  it("with 'accept-signed', lets a validly signed token through once a check gets no answer within its deadline (a black hole)", async () => {
+    const { proxy, running, close } = await startBehindProxy(db, { whenStoreUnavailable: 'accept-signed', storeTimeouts: { revocationCheckMs: 300 } });
+    try {
+      const token = await running.login('alice');
+      proxy.blackhole();
+      const started = performance.now();
+      expect((await running.request('GET', '/profile', { token })).status).toBe(200);
+      // The check's deadline, with room for a noisy machine; without one this waits as long as the socket lives.
+      expect(performance.now() - started).toBeLessThan(5_000);
+      // A login has no such path: an outage, answered within the write deadline.
+      const login = await running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } });
+      expect(login).toMatchObject({ status: 503, body: { code: 'STORE_UNAVAILABLE' } });
+    } finally {
+      // The black hole swallowed the hung queries: only a reset gives their connections back to the pool (and lets it end).
+      proxy.reset();
+      await close();
+    }
+  }, 60_000);
+
   it("with 'accept-signed', lets validly signed tokens through while it is down, and still rejects forged ones", async () => {
     const { proxy, running, close } = await startBehindProxy(db, { whenStoreUnavailable: 'accept-signed' });
     try {

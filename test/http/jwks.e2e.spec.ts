@@ -1,8 +1,9 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { INestApplication, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { KeysUnavailableError, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingHealthIndicator, TokenTrackingService, TrackedJwtGuard, UnknownKeyError } from '../../src/index.js';
+import { KeysUnavailableError, TokenTrackingConfigurationError, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingHealthIndicator, TokenTrackingService, TrackedJwtGuard, UnknownKeyError } from '../../src/index.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 import { startTokenTracking, TEST_AUDIENCE, TEST_ISSUER, TokenTrackingApp } from '../support/token-tracking-app.js';
 
@@ -132,6 +133,32 @@ describe('the JWKS route and verify-only instances', () => {
     } finally {
       await unreachable.close();
     }
+  });
+
+  it('gives up a key set fetch that gets no answer after fetchTimeoutMs: 503 KEYS_UNAVAILABLE, not a hang', async () => {
+    // Accepts connections and never answers, as a hung JWKS host does.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/.well-known/jwks.json`;
+    const waiting = await startTokenTracking(db.connectAnotherClient(), { signing: { jwksUrl: silentUrl, algorithms: ['EdDSA'], fetchTimeoutMs: 300 } });
+    try {
+      const { token } = await tokens.generateToken('silent-keys-user');
+      const started = performance.now();
+      const error = await waiting.tokens.parseToken(token).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(KeysUnavailableError);
+      // Well under the default 5 s, with room for a noisy machine.
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      await waiting.close();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it.each([0, -1, 1.5, 2_147_483_648, '5000'])('refuses fetchTimeoutMs %p at startup', async (fetchTimeoutMs) => {
+    await expect(startTokenTracking(db.connectAnotherClient(), {
+      signing: { jwksUrl, algorithms: ['EdDSA'], fetchTimeoutMs: fetchTimeoutMs as number },
+    })).rejects.toThrow(TokenTrackingConfigurationError);
   });
 
   it('reports a verify-only instance up once its key set has been fetched', async () => {
