@@ -58,7 +58,10 @@ export class RevocationFeed {
   private stopped = true;
   /** The snapshot of the last read; null until loaded (or when a reload is due). */
   private position: string | null = null;
-  private fenceRequested = false;
+  /** Whether this feed holds the replica's fence (set by a stall, lifted by a read that began after it). */
+  private fenced = false;
+  /** Counts stalls, so that a read knows whether one happened while it was in flight. */
+  private stallEpoch = 0;
   private failures = 0;
   /** When the replica last became synced (epoch ms); for health checks. */
   lastSyncedAt: number | null = null;
@@ -208,19 +211,18 @@ export class RevocationFeed {
    */
   private async read(): Promise<void> {
     const from = this.position!;
-    const clearsFence = this.fenceRequested;
-    this.fenceRequested = false;
+    const epoch = this.stallEpoch;
     const startedAt = performance.now();
-    try {
-      await this.readFrom(from, clearsFence, startedAt);
-    } catch (error) {
-      // That read proved nothing: the next one must.
-      if (clearsFence) this.fenceRequested = true;
-      throw error;
+    // A failed read lifts nothing: the fence stays until a read succeeds.
+    await this.readFrom(from, startedAt);
+    // Only a read that began after the last stall proves the replica caught up with it.
+    if (this.fenced && epoch === this.stallEpoch) {
+      this.fenced = false;
+      this.replica.unfence();
     }
   }
 
-  private async readFrom(from: string, clearsFence: boolean, startedAt: number): Promise<void> {
+  private async readFrom(from: string, startedAt: number): Promise<void> {
     const replayedAsOf = this.standby ? await this.standby.measure(this.log) : startedAt;
     let read: LogRead = {
       from, to: null, deniedAfter: null, watermarksAfter: null,
@@ -239,7 +241,6 @@ export class RevocationFeed {
     }
     this.lastReadAt = Date.now();
     if (replayedAsOf !== null) this.replica.freshAsOf(replayedAsOf + this.options.maxStalenessMs);
-    if (clearsFence && !this.fenceRequested) this.replica.unfence();
   }
 
   private announced(announcement: RevocationAnnouncement): void {
@@ -264,8 +265,11 @@ export class RevocationFeed {
    */
   private afterStall(gapMs: number): void {
     if (this.position === null) return;
-    if (!this.fenceRequested) this.replica.fence();
-    this.fenceRequested = true;
+    this.stallEpoch++;
+    if (!this.fenced) {
+      this.fenced = true;
+      this.replica.fence();
+    }
     this.logger.warn(`event loop stalled for ${Math.round(gapMs)} ms: checking the database until the replica has caught up`);
     this.wake?.();
   }
