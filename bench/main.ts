@@ -20,6 +20,7 @@ import { applyMigrations } from '../dev/migrate.mjs';
 import { createPrismaClient, PrismaClient } from '../dev/prisma.js';
 import { TokenStore, TokenTrackingModule, TokenTrackingModuleOptions, TokenTrackingService } from '../src/index.js';
 import { benchOptions } from './bench-app.js';
+import { fleetBenchmark } from './fleet.js';
 import { createTokenPopulation, TokenPopulation } from './token-population.js';
 
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 4);
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
         replica: () => replicaLoadAndMemory(postgres.url, admin),
         growth: () => costGrowth(postgres.url, admin),
         purge: () => purgeOneMillion(prisma, admin),
+        fleet: () => fleetBenchmark({ say, target, verdict: (figure, value, bound, met) => verdicts.push({ figure, value, target: bound, met }) }),
       };
       for (const name of ONLY ?? Object.keys(sections)) {
         const section = sections[name];
