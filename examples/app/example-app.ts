@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { INestApplication, LoggerService, LogLevel, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { TerminusModule } from '@nestjs/terminus';
 import {
@@ -42,7 +43,7 @@ export async function createExampleApp(settings: ExampleAppSettings): Promise<IN
   // Browser sessions on by default: the SPA page and the dashboard sign in with the refresh cookie.
   const browserSessions = settings.tokenTracking && 'browserSessions' in settings.tokenTracking
     ? settings.tokenTracking.browserSessions
-    : { loginUrl: 'spa/' };
+    : { loginUrl: 'spa' };
   @Module({
     imports: [
       TerminusModule.forRoot({ logger: false }),
@@ -78,7 +79,10 @@ export async function createExampleApp(settings: ExampleAppSettings): Promise<IN
 
   const logger: false | LoggerService | LogLevel[] = settings.logger ?? ['error', 'warn'];
   if (settings.platform === 'fastify') {
-    return NestFactory.create(ExampleAppModule, new FastifyAdapter({ trustProxy: (settings.trustProxy ?? false) as boolean | string }), { logger });
+    const app = await NestFactory.create<NestFastifyApplication>(ExampleAppModule, new FastifyAdapter({ trustProxy: (settings.trustProxy ?? false) as boolean | string }), { logger });
+    // As most Fastify applications have it; the browser-session cookie works with it or without.
+    await app.register(fastifyCookie);
+    return app;
   }
   const app = await NestFactory.create<NestExpressApplication>(ExampleAppModule, { logger });
   app.set('trust proxy', settings.trustProxy ?? false);

@@ -9,7 +9,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-sr
 const FILES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'spa.js': 'text/javascript; charset=utf-8', 'spa.css': 'text/css; charset=utf-8' };
 
 /**
- * The example's single-page app at `/spa/`: sign-in, silent refresh, a
+ * The example's single-page app at `/spa`: sign-in, silent refresh, a
  * guarded call, sign-out, on the browser session (see docs/browser-sessions.md).
  * Its files are read from examples/app/spa when the application starts.
  */
@@ -22,10 +22,12 @@ export class SpaController {
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   page(@Req() request: { originalUrl?: string; url?: string }, @Res({ passthrough: true }) response: { header?: Function; setHeader?: Function }): string {
+    // At /spa, without a trailing slash (which Fastify does not route): its links are relative to that.
     const path = (request.originalUrl ?? request.url ?? '/').split('?')[0]!;
-    if (!path.endsWith('/')) {
-      setHeader(response, 'Location', 'spa/');
-      throw new HttpException({ statusCode: 308, message: 'the page is at /spa/' }, 308);
+    if (path.endsWith('/')) {
+      setHeader(response, 'Location', '../spa');
+      setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
+      throw new HttpException({ statusCode: 308, message: 'the page is at /spa' }, 308);
     }
     return this.file('index.html', response);
   }

@@ -62,10 +62,15 @@ const ASSETS = new Set(Object.keys(DASHBOARD_ASSETS).filter((name) => name !== '
 @Public()
 @Controller()
 export class DashboardController {
-  private readonly configAttribute: string;
+  /** The last segment of the page's route: its assets are under it, relative to the page. */
+  private readonly pageName: string;
+  private readonly pageBody: string;
 
   constructor(@Inject(DASHBOARD_OPTIONS) config: DashboardConfig) {
-    this.configAttribute = escapeAttribute(JSON.stringify(config));
+    this.pageName = config.dashboardPath.split('/').pop() ?? '';
+    this.pageBody = DASHBOARD_ASSETS['index.html']!.body
+      .replace('%CONFIG%', escapeAttribute(JSON.stringify(config)))
+      .replaceAll('%ASSETS%', escapeAttribute(this.pageName === '' ? '' : `${encodeURIComponent(this.pageName)}/`));
   }
 
   @Get()
@@ -75,16 +80,17 @@ export class DashboardController {
     // The page links its assets and the API relative to its own address, so
     // that it works under any global prefix and behind a proxy that strips
     // one (whatever X-Forwarded-Prefix says, or not): the browser knows the
-    // public path, the server may not. That needs the trailing slash; the
-    // redirect is relative for the same reason.
+    // public path, the server may not. Its address is the route itself,
+    // without a trailing slash (Fastify routes none by default); a trailing
+    // slash is sent back there, relatively for the same reason.
     const [path, query] = splitOnce(request.originalUrl ?? request.url ?? '/', '?');
-    if (!path.endsWith('/')) {
-      const lastSegment = path.slice(path.lastIndexOf('/') + 1);
-      setResponseHeader(response, 'Location', `${lastSegment}/${query === null ? '' : `?${query}`}`);
+    if (path.length > 1 && path.endsWith('/')) {
+      setResponseHeader(response, 'Location', `../${this.pageName}${query === null ? '' : `?${query}`}`);
+      setResponseHeader(response, 'Content-Type', 'application/json; charset=utf-8');
       // Thrown: a returned value would be sent with the route's 200.
-      throw new HttpException({ statusCode: 308, message: 'the dashboard is at this address with a trailing slash' }, 308);
+      throw new HttpException({ statusCode: 308, message: 'the dashboard is at this address without a trailing slash' }, 308);
     }
-    return DASHBOARD_ASSETS['index.html']!.body.replace('%CONFIG%', this.configAttribute);
+    return this.pageBody;
   }
 
   @Get(':asset')

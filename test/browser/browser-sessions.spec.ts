@@ -87,7 +87,7 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
   });
 
   async function signInOnSpa(page: Page, username = 'alice', base = app()): Promise<void> {
-    await page.goto(`${base}/spa/`);
+    await page.goto(`${base}/spa`);
     await page.getByText('Sign in to continue.').waitFor();
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(`${username}-password`);
@@ -118,7 +118,7 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     await page.reload();
     await page.getByText('Signed in.').waitFor();
     await page.goto(`${app()}/sessions-dashboard`);
-    expect(page.url()).toBe(`${app()}/sessions-dashboard/`);
+    expect(page.url()).toBe(`${app()}/sessions-dashboard`);
     await page.locator('.session.current').waitFor();
     expect(await page.getByText('Signed in as user-alice').count()).toBe(1);
 
@@ -135,7 +135,7 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
       'rows = sqlite3.connect(sys.argv[1]).execute("SELECT url FROM urls").fetchall()',
       'print("\\n".join(row[0] for row in rows))',
     ].join('\n'), join(userDataDir, 'Default', 'History')], { encoding: 'utf8' });
-    expect(history).toContain('/sessions-dashboard/');
+    expect(history).toContain('/sessions-dashboard');
     for (const secret of secrets) expect(history).not.toContain(secret);
     expect(history).not.toMatch(/token=/);
     for (const line of logger.lines) for (const secret of secrets) expect(line).not.toContain(secret);
@@ -221,7 +221,7 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     const first = await context.newPage();
     await signInOnSpa(first);
     const second = await context.newPage();
-    await second.goto(`${app()}/spa/`);
+    await second.goto(`${app()}/spa`);
     await second.getByText('Signed in.').waitFor();
     const refreshNow = `fetch('../auth/browser/refresh', { method: 'POST', headers: { '${CSRF}': '1' } }).then(async (r) => ({ status: r.status, body: await r.json() }))`;
     const [a, b] = await Promise.all([first.evaluate(refreshNow), second.evaluate(refreshNow)]) as Array<{ status: number; body: { accessToken: string; sessionId: string } }>;
@@ -251,16 +251,16 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     expect(await tokens().getUserSessionCount('user-alice')).toBe(0);
 
     // The browser's own cookie now belongs to a revoked session.
-    await page.goto(`${app()}/sessions-dashboard/`);
+    await page.goto(`${app()}/sessions-dashboard`);
     await page.getByText('Your session has ended: it was signed out elsewhere').waitFor();
-    expect(await page.getByRole('link', { name: 'Sign in' }).getAttribute('href')).toBe(`${app()}/spa/`);
+    expect(await page.getByRole('link', { name: 'Sign in' }).getAttribute('href')).toBe(`${app()}/spa`);
     expect(await context.cookies(app())).toEqual([]);
   });
 
   it('ends the browser\'s session at its next refresh once another device revoked it, and the page says so', async () => {
     const page = await context.newPage();
     await signInOnSpa(page);
-    await page.goto(`${app()}/sessions-dashboard/`);
+    await page.goto(`${app()}/sessions-dashboard`);
     await page.locator('.session.current').waitFor();
     const { sid } = claimsOf(await refreshCookie());
 
@@ -283,7 +283,7 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     expect((await tokens().getUserSessions('user-alice')).map((session) => session.sessionId)).not.toContain(sid);
 
     await signInOnSpa(page);
-    await page.goto(`${app()}/sessions-dashboard/`);
+    await page.goto(`${app()}/sessions-dashboard`);
     await page.getByRole('button', { name: 'Sign out this device' }).click();
     await page.getByRole('group', { name: 'Sign out this device?' }).getByRole('button', { name: 'Sign out', exact: true }).and(page.locator(':not([disabled])')).click();
     await page.getByText('This device is signed out.').waitFor();
@@ -297,7 +297,7 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     await tokens().generateTokenPair(reversing, {}, { userAgent: `Mozilla/5.0 \u202Eevil` });
     const page = await context.newPage();
     await signInOnSpa(page, 'admin');
-    await page.goto(`${app()}/sessions-dashboard/`);
+    await page.goto(`${app()}/sessions-dashboard`);
     await page.locator('body[data-admin-access="granted"]').waitFor({ state: 'attached' });
     await page.getByRole('tab', { name: 'Admin' }).click();
     await page.getByLabel('User id', { exact: true }).fill(reversing);
@@ -320,8 +320,9 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     try {
       const page = await context.newPage();
       await signInOnSpa(page, 'alice', `${proxy.origin}/app`);
-      await page.goto(`${proxy.origin}/app/sessions-dashboard`);
-      expect(page.url()).toBe(`${proxy.origin}/app/sessions-dashboard/`);
+      // Express also routes the trailing slash, which the page sends back to its own address (relatively, so behind the prefix too).
+      await page.goto(`${proxy.origin}/app/sessions-dashboard${platform === 'express' ? '/' : ''}`);
+      expect(page.url()).toBe(`${proxy.origin}/app/sessions-dashboard`);
       await page.locator('.session.current').waitFor();
       expect(await page.getByText('Signed in as user-alice').count()).toBe(1);
       for (const url of requested.filter((candidate) => candidate.startsWith(proxy.origin))) expect(new URL(url).pathname).toMatch(/^\/app\//);

@@ -41,12 +41,12 @@ function hold(answer) {
 }
 
 function refresh() {
-  refreshing ??= post('../auth/browser/refresh').then(hold).finally(() => { refreshing = null; });
+  refreshing ??= post('auth/browser/refresh').then(hold).finally(() => { refreshing = null; });
   return refreshing;
 }
 
 async function showSignedIn() {
-  const profile = await api('../profile');
+  const profile = await api('profile');
   $('who').textContent = profile.username;
   $('status').textContent = 'Signed in.';
   $('login').hidden = true;
@@ -98,7 +98,7 @@ $('login').addEventListener('submit', async (event) => {
   const target = /** @type {HTMLFormElement} */ (event.currentTarget);
   const form = new FormData(target);
   try {
-    hold(await post('../auth/browser/login', { username: form.get('username'), password: form.get('password') }));
+    hold(await post('auth/browser/login', { username: form.get('username'), password: form.get('password') }));
     target.reset();
     await showSignedIn();
   } catch (error) {
@@ -108,14 +108,14 @@ $('login').addEventListener('submit', async (event) => {
 
 $('profile').addEventListener('click', async () => {
   try {
-    $('output').textContent = JSON.stringify(await api('../profile'), null, 2);
+    $('output').textContent = JSON.stringify(await api('profile'), null, 2);
   } catch (error) {
     ended(/** @type {RequestError} */ (error));
   }
 });
 
 $('logout').addEventListener('click', async () => {
-  await post('../auth/browser/logout');
+  await post('auth/browser/logout');
   tabs.postMessage('signed-out');
   showSignedOut('You are signed out.');
 });

@@ -37,10 +37,10 @@ function readConfig() {
   };
 }
 
-/** The application's root: the page is at `<root>/<dashboardPath>/`. */
+/** The application's root: the page is at `<root>/<dashboardPath>` (no trailing slash). */
 function apiRoot() {
   const depth = config.dashboardPath.split('/').filter(Boolean).length;
-  return new URL(depth === 0 ? './' : '../'.repeat(depth), location.href);
+  return new URL(depth <= 1 ? './' : '../'.repeat(depth - 1), location.href);
 }
 
 /** @param {string} routes @param {string[]} [segments] @param {{ limit: number, offset: number }} [page] */
