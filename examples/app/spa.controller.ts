@@ -4,6 +4,12 @@ import { Controller, Get, Header, HttpException, NotFoundException, Param, Req, 
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../../src/index.js';
 
+/** An Express response or a Fastify reply. */
+interface HeaderTarget {
+  header?: (name: string, value: string) => unknown;
+  setHeader?: (name: string, value: string) => unknown;
+}
+
 /** Served as the page is: a strict CSP, so that even injected markup could not run script or send the token elsewhere. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const FILES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'spa.js': 'text/javascript; charset=utf-8', 'spa.css': 'text/css; charset=utf-8' };
@@ -21,7 +27,7 @@ export class SpaController {
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  page(@Req() request: { originalUrl?: string; url?: string }, @Res({ passthrough: true }) response: { header?: Function; setHeader?: Function }): string {
+  page(@Req() request: { originalUrl?: string; url?: string }, @Res({ passthrough: true }) response: HeaderTarget): string {
     // At /spa, without a trailing slash (which Fastify does not route): its links are relative to that.
     const path = (request.originalUrl ?? request.url ?? '/').split('?')[0]!;
     if (path.endsWith('/')) {
@@ -33,11 +39,11 @@ export class SpaController {
   }
 
   @Get(':file')
-  asset(@Param('file') name: string, @Res({ passthrough: true }) response: { header?: Function; setHeader?: Function }): string {
+  asset(@Param('file') name: string, @Res({ passthrough: true }) response: HeaderTarget): string {
     return this.file(name, response);
   }
 
-  private file(name: string, response: { header?: Function; setHeader?: Function }): string {
+  private file(name: string, response: HeaderTarget): string {
     const file = this.files.get(name);
     if (!file) throw new NotFoundException();
     setHeader(response, 'Content-Type', file.type);
@@ -49,8 +55,7 @@ export class SpaController {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-function setHeader(response: { header?: Function; setHeader?: Function }, name: string, value: string): void {
+function setHeader(response: HeaderTarget, name: string, value: string): void {
   if (typeof response.setHeader === 'function') response.setHeader(name, value);
   else response.header?.(name, value);
 }
