@@ -72,6 +72,9 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
       timezoneId: 'UTC',
     });
     context.setDefaultTimeout(10_000);
+    await context.addInitScript({ content: `document.addEventListener('securitypolicyviolation', (event) => {
+      (window.__cspViolations = window.__cspViolations || []).push(event.violatedDirective + ' ' + event.blockedURI);
+    });` });
     requested = [];
     issued = [];
     context.on('request', (request) => { requested.push(request.url()); });
@@ -121,6 +124,8 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     expect(page.url()).toBe(`${app()}/sessions-dashboard`);
     await page.locator('.session.current').waitFor();
     expect(await page.getByText('Signed in as user-alice').count()).toBe(1);
+    // Its modules load under the strict policy.
+    expect(await page.evaluate('window.__cspViolations ?? []')).toEqual([]);
 
     expect(await page.evaluate('document.cookie')).toBe('');
     const storage = await page.evaluate('JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])');
