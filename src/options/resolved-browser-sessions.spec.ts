@@ -42,6 +42,9 @@ describe('resolveBrowserSessions', () => {
     ['an origin with a path', { csrf: { allowedOrigins: ['https://app.example.com/login'] } }, /must be origins/],
     ['a header name with a space', { csrf: { header: 'x csrf' } }, /must be a header name/],
     ['a script login URL', { loginUrl: 'javascript:alert(1)' }, /http\(s\) URL or a path/],
+    ['a misspelt cookie setting', { cookie: { samesite: 'lax' } as never }, /unknown option browserSessions\.cookie\.samesite/],
+    ['a misspelt CSRF setting', { csrf: { allowedOrigin: ['https://a.example'] } as never }, /unknown option browserSessions\.csrf\.allowedOrigin/],
+    ['a misspelt option', { loginURL: '/login' } as never, /unknown option browserSessions\.loginURL/],
   ])('refuses %s at startup', (_, options, message) => {
     expect(() => resolveBrowserSessions(options)).toThrow(TokenTrackingConfigurationError);
     expect(() => resolveBrowserSessions(options)).toThrow(message);

@@ -250,9 +250,12 @@ export function resolveBrowserSessions(options: boolean | BrowserSessionsOptions
   if (!options) return null;
   const given: BrowserSessionsOptions = options === true ? {} : options;
   if (typeof given !== 'object') throw new TokenTrackingConfigurationError('browserSessions must be true or an object');
+  refuseUnknownKeys(given, ['path', 'cookie', 'csrf', 'loginUrl'], 'browserSessions');
   const routesPath = (given.path ?? DEFAULT_BROWSER_SESSIONS_PATH).replace(/^\/+|\/+$/g, '');
   const cookie = given.cookie ?? {};
   const csrf = given.csrf ?? {};
+  refuseUnknownKeys(cookie, ['name', 'secure', 'sameSite', 'domain', 'hostPrefix', 'path'], 'browserSessions.cookie');
+  refuseUnknownKeys(csrf, ['allowedOrigins', 'header'], 'browserSessions.csrf');
   const secure = requireBoolean(cookie.secure ?? true, 'browserSessions.cookie.secure');
   const sameSite = requireOneOf(cookie.sameSite ?? 'strict', 'browserSessions.cookie.sameSite', ['strict', 'lax']);
   const domain = cookie.domain === undefined ? null : requireCookieAttribute(cookie.domain, 'browserSessions.cookie.domain');
@@ -291,6 +294,15 @@ export function resolveBrowserSessions(options: boolean | BrowserSessionsOptions
     csrf: { header: header.toLowerCase(), allowedOrigins },
     loginUrl,
   };
+}
+
+/** A misspelt security setting (`samesite`) would otherwise be ignored in favour of its default. */
+function refuseUnknownKeys(value: object, known: readonly string[], name: string): void {
+  if (typeof value !== 'object' || value === null) throw new TokenTrackingConfigurationError(`${name} must be an object`);
+  const unknown = Object.keys(value).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new TokenTrackingConfigurationError(`unknown option ${name}.${unknown[0]}; known: ${known.join(', ')}`);
+  }
 }
 
 function requireCookieAttribute(value: unknown, name: string): string {
