@@ -65,12 +65,13 @@ export const {
 function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras): DynamicModule {
   const controllers: Type[] = [...(definition.controllers ?? [])];
   const providers = [...(definition.providers ?? [])];
-  const exports = [...(definition.exports ?? [])];
+  // Not named `exports`: the CommonJS build would shadow the module's own `exports` (its constants) with it.
+  const exported = [...(definition.exports ?? [])];
   const browserSessions = resolveBrowserSessions(extras.browserSessions);
   if (browserSessions) {
     controllers.push(mountedAt(BrowserSessionsController, browserSessions.routesPath));
     providers.push({ provide: BROWSER_SESSIONS_OPTIONS, useValue: browserSessions }, BrowserSessionService, SameOriginGuard);
-    exports.push(BrowserSessionService, SameOriginGuard);
+    exported.push(BrowserSessionService, SameOriginGuard);
   }
   if (extras.sessionRoutes) {
     const options = extras.sessionRoutes === true ? {} : extras.sessionRoutes;
@@ -109,7 +110,7 @@ function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras
     controllers.push(mountedAt(JwksController, options.path ?? DEFAULT_JWKS_PATH));
     providers.push({ provide: JWKS_ROUTE_OPTIONS, useValue: options });
   }
-  return { ...definition, global: extras.isGlobal, controllers, providers, exports };
+  return { ...definition, global: extras.isGlobal, controllers, providers, exports: exported };
 }
 
 function trimSlashes(path: string): string {
