@@ -13,6 +13,9 @@ export type { IssueOptions } from './issuance/session-issuer.js';
 export type { RevokeOptions } from './revocation/token-revoker.js';
 export type {
   AsymmetricSigningOptions,
+  BrowserSessionCookieOptions,
+  BrowserSessionCsrfOptions,
+  BrowserSessionsOptions,
   HmacSigningOptions,
   KeyInput,
   KeyOptions,
@@ -78,6 +81,11 @@ export { TokenTrackingExceptionFilter } from './http/token-tracking-exception.fi
 export { httpStatusOf, TokenTrackingHttpException } from './http/deprecated-http-errors.js';
 export type { AdminAuthorizePredicate, AdminRoutesOptions } from './http/admin-access.guard.js';
 export { SessionsController } from './http/sessions.controller.js';
+export { BrowserSessionService } from './browser-sessions/browser-session.service.js';
+export type { BrowserRequest, BrowserSessionTokens } from './browser-sessions/browser-session.service.js';
+export { BrowserSessionsController } from './browser-sessions/browser-sessions.controller.js';
+export { SameOriginGuard } from './browser-sessions/same-origin.guard.js';
+export type { OriginCheckedRequest } from './browser-sessions/same-origin-check.js';
 export { AdminSessionsController } from './http/admin-sessions.controller.js';
 export { ErrorResponseDto, RevokedCountDto, SessionDto, SessionListDto } from './http/session.dto.js';
 export {

@@ -9,3 +9,6 @@ export const JWKS_ROUTE_OPTIONS = Symbol.for('nestjs-token-tracking:jwks-route-o
 
 /** Injection token of the dashboard's configuration (internal). */
 export const DASHBOARD_OPTIONS = Symbol.for('nestjs-token-tracking:dashboard-options');
+
+/** Injection token of the resolved browser-session settings (internal). */
+export const BROWSER_SESSIONS_OPTIONS = Symbol.for('nestjs-token-tracking:browser-sessions-options');

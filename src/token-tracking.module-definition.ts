@@ -4,10 +4,14 @@ import { AdminSessionsController } from './http/admin-sessions.controller.js';
 import { SessionsController } from './http/sessions.controller.js';
 import { DashboardConfig, DashboardController, DashboardOptions } from './dashboard/dashboard.controller.js';
 import { TokenTrackingConfigurationError } from './errors/configuration.error.js';
-import { ADMIN_ROUTES_OPTIONS, DASHBOARD_OPTIONS, JWKS_ROUTE_OPTIONS } from './internal.constants.js';
+import { ADMIN_ROUTES_OPTIONS, BROWSER_SESSIONS_OPTIONS, DASHBOARD_OPTIONS, JWKS_ROUTE_OPTIONS } from './internal.constants.js';
 import { JwksController, JwksRouteOptions } from './keys/jwks.controller.js';
 import { checkModuleExtras } from './options/module-extras-checks.js';
-import { TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
+import { BrowserSessionsOptions, TokenTrackingModuleOptions } from './options/token-tracking-options.interface.js';
+import { BrowserSessionsController } from './browser-sessions/browser-sessions.controller.js';
+import { BrowserSessionService } from './browser-sessions/browser-session.service.js';
+import { SameOriginGuard } from './browser-sessions/same-origin.guard.js';
+import { resolveBrowserSessions } from './options/resolved-browser-sessions.js';
 
 export interface SessionRoutesOptions {
   /** Route prefix. Default `auth/sessions`. */
@@ -34,6 +38,14 @@ export interface TokenTrackingModuleExtras {
    * `adminRoutes.authorize` accepts. Needs `sessionRoutes`. Default off.
    */
   dashboard?: boolean | DashboardOptions;
+  /**
+   * Browser sessions: the refresh token in an HttpOnly cookie, routes that
+   * refresh and sign out with it (`true` for the defaults), and
+   * `BrowserSessionService` for the application's login route; the
+   * dashboard then signs in with that cookie. Default off (bearer only).
+   * See docs/browser-sessions.md.
+   */
+  browserSessions?: boolean | BrowserSessionsOptions;
 }
 
 export const DEFAULT_SESSION_ROUTES_PATH = 'auth/sessions';
@@ -48,13 +60,21 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<TokenTrackingModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<TokenTrackingModuleExtras>({ isGlobal: false, sessionRoutes: false, adminRoutes: false, jwksRoute: false, dashboard: false }, withExtras)
+  .setExtras<TokenTrackingModuleExtras>({ isGlobal: false, sessionRoutes: false, adminRoutes: false, jwksRoute: false, dashboard: false, browserSessions: false }, withExtras)
   .build();
 
 function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras): DynamicModule {
   checkModuleExtras(extras);
   const controllers: Type[] = [...(definition.controllers ?? [])];
   const providers = [...(definition.providers ?? [])];
+  // Not named `exports`: the CommonJS build would shadow the module's own `exports` (its constants) with it.
+  const exported = [...(definition.exports ?? [])];
+  const browserSessions = resolveBrowserSessions(extras.browserSessions);
+  if (browserSessions) {
+    controllers.push(mountedAt(BrowserSessionsController, browserSessions.routesPath));
+    providers.push({ provide: BROWSER_SESSIONS_OPTIONS, useValue: browserSessions }, BrowserSessionService, SameOriginGuard);
+    exported.push(BrowserSessionService, SameOriginGuard);
+  }
   if (extras.sessionRoutes) {
     const options = extras.sessionRoutes === true ? {} : extras.sessionRoutes;
     controllers.push(mountedAt(SessionsController, options.path ?? DEFAULT_SESSION_ROUTES_PATH));
@@ -77,6 +97,12 @@ function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras
       sessionsPath: trimSlashes(sessionsPath),
       adminPath: adminPath === null ? null : trimSlashes(adminPath),
       tokenStorageKey: options.tokenStorageKey ?? 'token-tracking:access-token',
+      browserSessions: browserSessions && {
+        refreshPath: `${browserSessions.routesPath}/refresh`,
+        logoutPath: `${browserSessions.routesPath}/logout`,
+        csrfHeader: browserSessions.csrf.header,
+        loginUrl: browserSessions.loginUrl,
+      },
     };
     controllers.push(mountedAt(DashboardController, dashboardPath));
     providers.push({ provide: DASHBOARD_OPTIONS, useValue: config });
@@ -86,7 +112,7 @@ function withExtras(definition: DynamicModule, extras: TokenTrackingModuleExtras
     controllers.push(mountedAt(JwksController, options.path ?? DEFAULT_JWKS_PATH));
     providers.push({ provide: JWKS_ROUTE_OPTIONS, useValue: options });
   }
-  return { ...definition, global: extras.isGlobal, controllers, providers };
+  return { ...definition, global: extras.isGlobal, controllers, providers, exports: exported };
 }
 
 function trimSlashes(path: string): string {

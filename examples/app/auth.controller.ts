@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiBody, ApiConflictResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { InvalidArgumentError, Public, TokenPair, TokenTrackingService } from '../../src/index.js';
+import { Public, TokenPair, TokenTrackingService } from '../../src/index.js';
 import { DemoUsers } from './demo-users.js';
+import { stringField } from './request-fields.js';
 
 interface TokenResponse {
   accessToken: string;
@@ -56,12 +57,6 @@ export class AuthController {
     // Every refresh failure is a 401 with its code (REFRESH_TOKEN_REUSED, TOKEN_EXPIRED, ...).
     return toResponse(await this.tokens.refresh(stringField(body, 'refreshToken'), request));
   }
-}
-
-function stringField(body: unknown, name: string): string {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
-  if (typeof value !== 'string') throw new InvalidArgumentError(`body must be JSON with a string field "${name}"`);
-  return value;
 }
 
 function toResponse(pair: TokenPair): TokenResponse {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { INestApplication, Module, Provider, Type } from '@nestjs/common';
+import { INestApplication, LoggerService, LogLevel, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import fastifyCookie from '@fastify/cookie';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { TerminusModule } from '@nestjs/terminus';
 import {
@@ -13,6 +15,8 @@ import {
   TrackedJwtGuard,
 } from '../../src/index.js';
 import { AuthController } from './auth.controller.js';
+import { BrowserAuthController } from './browser-auth.controller.js';
+import { SpaController } from './spa.controller.js';
 import { DemoUsers } from './demo-users.js';
 import { HealthController } from './health.controller.js';
 import { ProfileController } from './profile.controller.js';
@@ -23,9 +27,11 @@ export interface ExampleAppSettings {
   tokenTracking?: Partial<TokenTrackingModuleOptions> & TokenTrackingModuleExtras;
   /** Express `trust proxy`: which proxies' X-Forwarded-For to believe. Default: none. */
   trustProxy?: boolean | string | number;
-  logger?: false;
+  logger?: false | LoggerService;
   /** More controllers and providers, mounted next to the example's own (the benchmarks add theirs). */
   extend?: { controllers?: Type[]; providers?: Provider[] };
+  /** The HTTP platform. Default `express`. */
+  platform?: 'express' | 'fastify';
 }
 
 /**
@@ -34,6 +40,10 @@ export interface ExampleAppSettings {
  * the library's self-service and admin session routes with a role check.
  */
 export async function createExampleApp(settings: ExampleAppSettings): Promise<INestApplication> {
+  // Browser sessions on by default: the SPA page and the dashboard sign in with the refresh cookie.
+  const browserSessions = settings.tokenTracking && 'browserSessions' in settings.tokenTracking
+    ? settings.tokenTracking.browserSessions
+    : { loginUrl: 'spa' };
   @Module({
     imports: [
       TerminusModule.forRoot({ logger: false }),
@@ -48,9 +58,16 @@ export async function createExampleApp(settings: ExampleAppSettings): Promise<IN
         adminRoutes: { authorize: (session) => session.data.role === 'admin' },
         dashboard: true,
         ...settings.tokenTracking,
+        browserSessions,
       }),
     ],
-    controllers: [AuthController, ProfileController, HealthController, ...(settings.extend?.controllers ?? [])],
+    controllers: [
+      AuthController,
+      ...(browserSessions ? [BrowserAuthController, SpaController] : []),
+      ProfileController,
+      HealthController,
+      ...(settings.extend?.controllers ?? []),
+    ],
     providers: [
       ...(settings.extend?.providers ?? []),
       DemoUsers,
@@ -60,9 +77,14 @@ export async function createExampleApp(settings: ExampleAppSettings): Promise<IN
   })
   class ExampleAppModule {}
 
-  const app = await NestFactory.create<NestExpressApplication>(ExampleAppModule, {
-    logger: settings.logger ?? ['error', 'warn'],
-  });
+  const logger: false | LoggerService | LogLevel[] = settings.logger ?? ['error', 'warn'];
+  if (settings.platform === 'fastify') {
+    const app = await NestFactory.create<NestFastifyApplication>(ExampleAppModule, new FastifyAdapter({ trustProxy: (settings.trustProxy ?? false) as boolean | string }), { logger });
+    // As most Fastify applications have it; the browser-session cookie works with it or without.
+    await app.register(fastifyCookie);
+    return app;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(ExampleAppModule, { logger });
   app.set('trust proxy', settings.trustProxy ?? false);
   const document = SwaggerModule.createDocument(
     app,

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpException, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { Public } from '../http/public.decorator.js';
 import { setResponseHeader } from '../http/www-authenticate.js';
 import { DASHBOARD_OPTIONS } from '../internal.constants.js';
@@ -8,9 +8,10 @@ export interface DashboardOptions {
   /** Route of the page. Default `sessions-dashboard`. */
   path?: string;
   /**
-   * Where the page finds the signed-in user's access token in
-   * `sessionStorage` (besides a `#token=` fragment, which it moves there).
-   * Default `token-tracking:access-token`.
+   * @deprecated The page no longer keeps a token in `sessionStorage` (nor
+   * takes one from its URL): it signs in with the browser-session cookie,
+   * or holds a pasted token in memory. It deletes what earlier versions
+   * stored under this key. Default `token-tracking:access-token`.
    */
   tokenStorageKey?: string;
 }
@@ -20,7 +21,15 @@ export interface DashboardConfig {
   readonly dashboardPath: string;
   readonly sessionsPath: string;
   readonly adminPath: string | null;
+  /** Deleted from `sessionStorage` on load: where earlier versions kept a token. */
   readonly tokenStorageKey: string;
+  /** The cookie routes, relative to the application's root, when `browserSessions` is on. */
+  readonly browserSessions: {
+    readonly refreshPath: string;
+    readonly logoutPath: string;
+    readonly csrfHeader: string;
+    readonly loginUrl: string | null;
+  } | null;
 }
 
 /**
@@ -44,29 +53,44 @@ const ASSETS = new Set(Object.keys(DASHBOARD_ASSETS).filter((name) => name !== '
 /**
  * Serves the sessions dashboard: static assets shipped in the package (no
  * build step for applications), which call the session and admin JSON
- * routes with the user's bearer token — no cookie, so nothing to forge
- * across sites. The page itself is public; everything it shows comes from
- * the guarded routes.
+ * routes with a bearer token held in the page's memory — obtained from the
+ * browser-session cookie's refresh route when `browserSessions` is on,
+ * pasted otherwise; never from a URL. The JSON routes take no cookie, so
+ * nothing there can be forged across sites. The page itself is public;
+ * everything it shows comes from the guarded routes.
  */
 @Public()
 @Controller()
 export class DashboardController {
-  private readonly configAttribute: string;
+  /** The last segment of the page's route: its assets are under it, relative to the page. */
+  private readonly pageName: string;
+  private readonly pageBody: string;
 
   constructor(@Inject(DASHBOARD_OPTIONS) config: DashboardConfig) {
-    this.configAttribute = escapeAttribute(JSON.stringify(config));
+    this.pageName = config.dashboardPath.split('/').pop() ?? '';
+    this.pageBody = DASHBOARD_ASSETS['index.html']!.body
+      .replace('%CONFIG%', escapeAttribute(JSON.stringify(config)))
+      .replaceAll('%ASSETS%', escapeAttribute(this.pageName === '' ? '' : `${encodeURIComponent(this.pageName)}/`));
   }
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   page(@Req() request: { originalUrl?: string; url?: string }, @Res({ passthrough: true }) response: unknown): string {
     this.secure(response, 'no-store');
-    // Assets are relative to the page, wherever the application's global prefix put it.
-    const path = (request.originalUrl ?? request.url ?? '/').split('?')[0]!;
-    const base = path.endsWith('/') ? path : `${path}/`;
-    return DASHBOARD_ASSETS['index.html']!.body
-      .replace('%BASE_HREF%', escapeAttribute(base))
-      .replace('%CONFIG%', this.configAttribute);
+    // The page links its assets and the API relative to its own address, so
+    // that it works under any global prefix and behind a proxy that strips
+    // one (whatever X-Forwarded-Prefix says, or not): the browser knows the
+    // public path, the server may not. Its address is the route itself,
+    // without a trailing slash (Fastify routes none by default); a trailing
+    // slash is sent back there, relatively for the same reason.
+    const [path, query] = splitOnce(request.originalUrl ?? request.url ?? '/', '?');
+    if (path.length > 1 && path.endsWith('/')) {
+      setResponseHeader(response, 'Location', `../${this.pageName}${query === null ? '' : `?${query}`}`);
+      setResponseHeader(response, 'Content-Type', 'application/json; charset=utf-8');
+      // Thrown: a returned value would be sent with the route's 200.
+      throw new HttpException({ statusCode: 308, message: 'the dashboard is at this address without a trailing slash' }, 308);
+    }
+    return this.pageBody;
   }
 
   @Get(':asset')
@@ -84,6 +108,11 @@ export class DashboardController {
     setResponseHeader(response, 'Referrer-Policy', 'no-referrer');
     setResponseHeader(response, 'Cache-Control', cacheControl);
   }
+}
+
+function splitOnce(text: string, separator: string): [string, string | null] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, null] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 function escapeAttribute(value: string): string {

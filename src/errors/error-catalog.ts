@@ -57,6 +57,10 @@ export const ERROR_CATALOG = {
     message: 'the token store failed unexpectedly; the request was refused (see the server log)',
   },
   INVALID_CONFIGURATION: { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'invalid TokenTrackingModule configuration' },
+  CROSS_SITE_REQUEST_REFUSED: {
+    status: HttpStatus.FORBIDDEN,
+    message: 'this route is authenticated by a cookie and only answers requests from the application\'s own pages',
+  },
 } as const satisfies Record<string, { status: HttpStatus; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -7,6 +7,7 @@ export { AlgorithmNotAllowedError } from './algorithm-not-allowed.error.js';
 export { AlreadyRevokedError } from './already-revoked.error.js';
 export { AudienceMismatchError } from './audience-mismatch.error.js';
 export { TokenTrackingConfigurationError } from './configuration.error.js';
+export { CrossSiteRequestRefusedError } from './cross-site-request-refused.error.js';
 export { InvalidArgumentError } from './invalid-argument.error.js';
 export { InvalidClaimsError } from './invalid-claims.error.js';
 export { InvalidSignatureError } from './invalid-signature.error.js';

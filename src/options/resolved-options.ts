@@ -89,7 +89,7 @@ const KNOWN_OPTIONS = new Set<string>([
 ] satisfies Array<keyof TokenTrackingModuleOptions>);
 
 /** Options that shape the module (routes, visibility): fixed when it is defined, so not in what `useFactory` returns. */
-export const MODULE_SHAPE_OPTIONS = ['isGlobal', 'sessionRoutes', 'adminRoutes', 'jwksRoute', 'dashboard'] as const;
+export const MODULE_SHAPE_OPTIONS = ['isGlobal', 'sessionRoutes', 'adminRoutes', 'jwksRoute', 'dashboard', 'browserSessions'] as const;
 
 export function resolveTokenTrackingOptions(given: TokenTrackingModuleOptions): ResolvedTokenTrackingOptions {
   if (typeof given !== 'object' || given === null) {

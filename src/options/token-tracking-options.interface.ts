@@ -274,3 +274,87 @@ export interface RevocationCacheOptions {
 }
 
 export type { KeyInput, SigningAlgorithm };
+
+/**
+ * Browser sessions (module-shape: next to `sessionRoutes`): the refresh
+ * token lives in an HttpOnly cookie that script cannot read, the access
+ * token is returned in the body for the page to hold in memory, and every
+ * route the cookie authenticates refuses requests that do not come from the
+ * application's own origin. The bearer mode is unchanged. See
+ * docs/browser-sessions.md.
+ */
+export interface BrowserSessionsOptions {
+  /**
+   * Prefix of the cookie routes: `POST <path>/refresh` and `POST <path>/logout`.
+   * Default `auth/browser`.
+   */
+  path?: string;
+  /** The refresh cookie. */
+  cookie?: BrowserSessionCookieOptions;
+  /** How requests are shown to come from the application's own pages. */
+  csrf?: BrowserSessionCsrfOptions;
+  /**
+   * The application's sign-in page, where the dashboard sends a signed-out
+   * person (absolute, or relative to the application's root). Default none:
+   * the dashboard then only says that the person is signed out.
+   */
+  loginUrl?: string;
+}
+
+export interface BrowserSessionCookieOptions {
+  /**
+   * The cookie's name, without prefix: `__Host-` or `__Secure-` is put in
+   * front of it (see `hostPrefix`). Default `token-tracking-refresh`.
+   */
+  name?: string;
+  /**
+   * `Secure`: sent over HTTPS only. Default true. `false` is for plain-HTTP
+   * development on a machine of one's own, never for a deployment (the
+   * refresh token then crosses the network in clear text). Chromium and
+   * Firefox accept Secure cookies from `http://localhost` anyway.
+   */
+  secure?: boolean;
+  /**
+   * `SameSite`: `strict` (default) never sends the cookie on a request
+   * another site starts; `lax` also sends it on top-level GET navigations
+   * from other sites (which the POST-only cookie routes do not answer).
+   */
+  sameSite?: 'strict' | 'lax';
+  /**
+   * `Domain`, to share the cookie with subdomains. Default none (host-only),
+   * which is also what the `__Host-` prefix requires: a cookie shared with
+   * subdomains can be overwritten by any of them.
+   */
+  domain?: string;
+  /**
+   * The `__Host-` prefix: the browser keeps such a cookie only when it was
+   * set by this very host over HTTPS with `Path=/` and no `Domain`, so a
+   * sibling subdomain cannot plant ("toss") one of its own. It wins over a
+   * narrow `Path`, which is no boundary within an origin. Default: on when
+   * `secure` is on and neither `domain` nor `path` is given; otherwise the
+   * cookie is `__Secure-` (when secure) with `Path` limited to the cookie
+   * routes.
+   */
+  hostPrefix?: boolean;
+  /**
+   * `Path` when `hostPrefix` is off. Default `/<path>` of the cookie routes;
+   * give the public path when a global prefix or a proxy that strips a
+   * prefix stands in front of them (for example `/api/auth/browser`).
+   */
+  path?: string;
+}
+
+export interface BrowserSessionCsrfOptions {
+  /**
+   * Origins, besides the application's own, whose pages may use the cookie
+   * routes (`https://app.example.com`, scheme and host and port exactly).
+   * Default none.
+   */
+  allowedOrigins?: string[];
+  /**
+   * The request header every cookie route requires (any value): a page on
+   * another origin cannot send it without a CORS preflight, which these
+   * routes never grant. Default `x-token-tracking-csrf`.
+   */
+  header?: string;
+}

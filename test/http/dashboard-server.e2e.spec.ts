@@ -14,16 +14,27 @@ describe('the sessions dashboard, served by the module', () => {
     expect(policy).not.toContain('unsafe-inline');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await response.text();
-    expect(html).toContain('<base href="/sessions-dashboard/">');
+    // Linked relative to the page's own address (no <base>): right under any prefix a proxy strips.
+    expect(html).not.toContain('<base');
+    expect(html).toContain('<script type="module" src="sessions-dashboard/dashboard.js"></script>');
+    expect(html).toContain('href="sessions-dashboard/dashboard.css"');
     expect(html).toContain('content="{&#34;dashboardPath&#34;:&#34;sessions-dashboard&#34;,&#34;sessionsPath&#34;:&#34;auth/sessions&#34;,&#34;adminPath&#34;:&#34;admin/sessions&#34;');
     // No inline script at all: every <script> has a src.
     expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toBeNull();
   });
 
+  it('sends a trailing slash back to the page\'s address, relatively, keeping the query', async () => {
+    const response = await fetch(`${fixture.running.baseUrl}/sessions-dashboard/?view=admin`, { redirect: 'manual' });
+    expect(response.status).toBe(308);
+    expect(response.headers.get('location')).toBe('../sessions-dashboard?view=admin');
+  });
+
   it('serves its assets and nothing else', async () => {
-    const script = await fetch(`${fixture.running.baseUrl}/sessions-dashboard/dashboard.js`);
-    expect(script.status).toBe(200);
-    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    for (const module of ['dashboard.js', 'dashboard-auth.js', 'dashboard-config.js', 'dashboard-dom.js', 'devices.view.js', 'admin.view.js', 'sign-in.view.js']) {
+      const script = await fetch(`${fixture.running.baseUrl}/sessions-dashboard/${module}`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    }
     for (const path of ['/sessions-dashboard/index.html', '/sessions-dashboard/..%2Fpackage.json', '/sessions-dashboard/nope.js']) {
       expect((await fetch(`${fixture.running.baseUrl}${path}`)).status).toBe(404);
     }

@@ -107,3 +107,41 @@ describe('when the database goes down and comes back', () => {
     }
   }, 60_000);
 });
+
+describe('a browser session while the database is down', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it('keeps the refresh cookie through a 503, so that the page retries rather than signing out', async () => {
+    const behind = await startBehindProxy(db);
+    try {
+      const sameOrigin = { origin: behind.running.baseUrl, 'x-token-tracking-csrf': '1' };
+      const login = await behind.running.request('POST', '/auth/browser/login', { body: { username: 'alice', password: 'alice-password' }, headers: sameOrigin });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+
+      behind.proxy.reset();
+      await eventually(async () => {
+        const refresh = await behind.running.request('POST', '/auth/browser/refresh', { headers: { ...sameOrigin, cookie } });
+        expect({ status: refresh.status, code: refresh.body.code, cookie: refresh.headers.get('set-cookie') }).toEqual({ status: 503, code: 'STORE_UNAVAILABLE', cookie: null });
+      }, 15_000);
+      const logout = await behind.running.request('POST', '/auth/browser/logout', { headers: { ...sameOrigin, cookie } });
+      expect({ status: logout.status, cookie: logout.headers.get('set-cookie') }).toEqual({ status: 503, cookie: null });
+
+      behind.proxy.restore();
+      await eventually(async () => {
+        const refresh = await behind.running.request('POST', '/auth/browser/refresh', { headers: { ...sameOrigin, cookie } });
+        expect(refresh.status).toBe(200);
+      }, 15_000);
+    } finally {
+      await behind.close();
+    }
+  });
+});
