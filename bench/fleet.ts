@@ -197,7 +197,8 @@ async function runTopology(number: string, topology: Topology, writer: TokenTrac
 }
 
 async function awaitListenState(fleet: FleetProcess[], topology: Topology, report: FleetReport): Promise<void> {
-  const deadline = performance.now() + HEARTBEAT_MS * 5;
+  // Transaction pooling is named once a second connection has received no probe either.
+  const deadline = performance.now() + HEARTBEAT_MS * 8;
   for (;;) {
     const states = await Promise.all(fleet.map((child) => child.request<{ listening: number; failures: string[] }>({ kind: 'listen-state' }, 'listen-state')));
     const listening = states.reduce((sum, state) => sum + state.listening, 0);

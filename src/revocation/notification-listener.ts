@@ -43,6 +43,8 @@ export class NotificationListener {
   private awaitedProbe: { payload: string; sentAt: number } | null = null;
   /** A probe has come back on the current connection. */
   private probeArrived = false;
+  /** Connections in a row on which no probe ever arrived: one may be a slow start, two in a row are a pooler. */
+  private connectionsWithoutProbe = 0;
   private failures = 0;
   private stopped = true;
   /** Notifications are confirmed to arrive (the last probe came back in time). */
@@ -109,7 +111,8 @@ export class NotificationListener {
   private async probe(client: FeedClient): Promise<void> {
     if (client !== this.client) return;
     if (this.awaitedProbe) {
-      this.lost(client, !this.probeArrived
+      if (!this.probeArrived) this.connectionsWithoutProbe++;
+      this.lost(client, this.connectionsWithoutProbe >= 2
         ? 'a probe notification sent through the pool never arrived on the LISTEN connection: revocationReplica.connectionString ' +
           'looks like a transaction-mode pooler (PgBouncer pool_mode=transaction, RDS Proxy, a hosted pooled URL), where LISTEN ' +
           'cannot work; give it a direct or session-mode connection string'
@@ -134,6 +137,7 @@ export class NotificationListener {
       this.lastProbeMs = performance.now() - awaited.sentAt;
       this.awaitedProbe = null;
       this.probeArrived = true;
+      this.connectionsWithoutProbe = 0;
       this.failures = 0;
       if (!this.listening && this.failure !== null) this.logger.log('revocation notifications arrive again');
       this.listening = true;
