@@ -34,6 +34,8 @@ const RESTART_PER_PROCESS = Number(process.env.FLEET_RESTART_PER_PROCESS ?? 5);
 const REVOCATIONS = Number(process.env.FLEET_REVOCATIONS ?? 1_000_000);
 /** Some topologies only, by number (FLEET_TOPOLOGIES=1,3). */
 const ONLY_TOPOLOGIES = process.env.FLEET_TOPOLOGIES?.split(',').map(Number);
+/** The restart at scale only (FLEET_RESTART_ONLY=1). */
+const RESTART_ONLY = process.env.FLEET_RESTART_ONLY === '1';
 /** The library's defaults. */
 const POLL_INTERVAL_MS = 1_000;
 const MAX_STALENESS_MS = 5_000;
@@ -94,11 +96,11 @@ export async function fleetBenchmark(report: FleetReport): Promise<void> {
       ];
       await withWriter(postgres.url, async (writer) => {
         for (const [index, topology] of topologies.entries()) {
-          if (ONLY_TOPOLOGIES && !ONLY_TOPOLOGIES.includes(index + 1)) continue;
+          if (RESTART_ONLY || (ONLY_TOPOLOGIES && !ONLY_TOPOLOGIES.includes(index + 1))) continue;
           await runTopology(`7.${index + 1}`, topology, writer, admin, cpu, report);
         }
       });
-      if (!ONLY_TOPOLOGIES) await restartAtScale(postgres.url, admin, cpu, report);
+      if (!ONLY_TOPOLOGIES || RESTART_ONLY) await restartAtScale(postgres.url, admin, cpu, report);
     } finally {
       await admin.end();
     }

@@ -26,6 +26,7 @@ describe('the revocation feed\'s fence after an event-loop stall', () => {
   const log = {
     snapshot: async () => '1:1:',
     walPosition: async () => ({ lsn: 0n, standby: false }),
+    extents: async () => ({ denied: { blocks: 0, rowsPerBlock: 0, file: '1' }, watermarks: { blocks: 0, rowsPerBlock: 0, file: '2' } }),
     loadDenied: async () => [],
     loadWatermarks: async () => [],
     readSince: async (): Promise<LogChanges> => {

@@ -6,12 +6,14 @@ import { ThrottledWarning } from '../observability/throttled-warning.js';
 import { backoffWithJitter } from './backoff.js';
 import { EventLoopStallWatch } from './event-loop-stall-watch.js';
 import { FeedClient, NotificationListener } from './notification-listener.js';
-import { DeniedEntry, END_OF_LOG, LogRead, RevocationLog, WatermarkEntry } from './revocation-log.js';
+import { BlockRange, END_OF_LOG, LogRead, RevocationLog, TableExtent } from './revocation-log.js';
 import { RevocationReplica } from './revocation-replica.js';
 import { StandbyFreshness } from './standby-freshness.js';
 
 /** An event loop stalled longer than this may have left notifications unread behind requests. */
 export const STALL_THRESHOLD_MS = 250;
+/** Rows a block is assumed to hold when PostgreSQL has no estimate yet (a deny-list row takes 100–200 bytes of an 8 kB block). */
+const UNKNOWN_ROWS_PER_BLOCK = 40;
 
 export interface RevocationFeedOptions {
   /** How often the log is read. */
@@ -173,26 +175,27 @@ export class RevocationFeed {
    * own (so that many instances starting together share the database
    * rather than hold it), then reads what was written since the snapshot
    * taken before the first page. Every row committed before that snapshot
-   * is in some page; every later one is in that read.
+   * lies in a block the table had when measured after it, so in some page,
+   * unless a later write moved it; every later write is in that read. A
+   * rewrite of a table while loading moves every row: the load starts again.
    */
   private async load(deadlineMs: number): Promise<void> {
     const startedAt = Date.now();
     this.replica.beginLoad();
     const snapshot = await withTimeout(this.log.snapshot(), deadlineMs, 'reading the revocation log');
+    const extents = await withTimeout(this.log.extents(), deadlineMs, 'reading the revocation log');
     const nowMs = this.options.clock();
     const expiredSince = new Date(Math.floor(nowMs - this.options.toleranceMs));
-    for (let after: string | null = null; ;) {
-      const page: readonly DeniedEntry[] = await withTimeout(this.log.loadDenied(after, expiredSince, this.options.pageSize), deadlineMs, 'loading the revocation log');
-      for (const [id, expiresAtMs, userId] of page) this.replica.deny(id, expiresAtMs, userId);
-      if (page.length < this.options.pageSize || this.stopped) break;
-      after = page.at(-1)![0];
-    }
+    await this.loadPages(extents.denied, deadlineMs, async (blocks) => {
+      for (const [id, expiresAtMs, userId] of await this.log.loadDenied(blocks, expiredSince)) this.replica.deny(id, expiresAtMs, userId);
+    });
     const setSince = new Date(Math.floor(nowMs - this.options.watermarkLifetimeMs));
-    for (let after: string | null = null; ;) {
-      const page: readonly WatermarkEntry[] = await withTimeout(this.log.loadWatermarks(after, setSince, this.options.pageSize), deadlineMs, 'loading the revocation log');
-      for (const [userId, revokedBeforeMs] of page) this.replica.raiseWatermark(userId, revokedBeforeMs);
-      if (page.length < this.options.pageSize || this.stopped) break;
-      after = page.at(-1)![0];
+    await this.loadPages(extents.watermarks, deadlineMs, async (blocks) => {
+      for (const [userId, revokedBeforeMs] of await this.log.loadWatermarks(blocks, setSince)) this.replica.raiseWatermark(userId, revokedBeforeMs);
+    });
+    const after = await withTimeout(this.log.extents(), deadlineMs, 'reading the revocation log');
+    if (after.denied.file !== extents.denied.file || after.watermarks.file !== extents.watermarks.file) {
+      throw new Error('the revocation tables were rewritten while loading (VACUUM FULL, CLUSTER); loading again');
     }
     if (this.stopped) return;
     this.position = snapshot;
@@ -201,6 +204,16 @@ export class RevocationFeed {
     this.lastSyncedAt = Date.now();
     const note = this.replica.overflowed ? ' (over revocationReplica.maxEntries: tokens it does not hold are checked in the database)' : '';
     this.logger.log(`revocation replica in sync: ${this.replica.size} entries loaded in ${Date.now() - startedAt} ms${note}`);
+  }
+
+  /** Walks a table's blocks in pages of about `pageSize` rows, each page a statement of its own. */
+  private async loadPages(extent: TableExtent, deadlineMs: number, loadPage: (blocks: BlockRange) => Promise<void>): Promise<void> {
+    // Before the table's first ANALYZE the estimate is unknown: assume small blocks' worth, rather than one huge page.
+    const rowsPerBlock = extent.rowsPerBlock > 0 ? extent.rowsPerBlock : UNKNOWN_ROWS_PER_BLOCK;
+    const blocksPerPage = Math.max(1, Math.ceil(this.options.pageSize / rowsPerBlock));
+    for (let from = 0; from < extent.blocks && !this.stopped; from += blocksPerPage) {
+      await withTimeout(loadPage({ from, to: from + blocksPerPage }), deadlineMs, 'loading the revocation log');
+    }
   }
 
   /**

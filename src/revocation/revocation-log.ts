@@ -20,10 +20,15 @@ export interface RevocationLog {
    * replayed so far on a hot standby.
    */
   walPosition(): Promise<WalPosition>;
-  /** One page of the whole deny-list, in id order, after `afterId`. */
-  loadDenied(afterId: string | null, expiredSince: Date, limit: number): Promise<DeniedEntry[]>;
-  /** One page of the whole watermark table, in user order, after `afterUserId`. */
-  loadWatermarks(afterUserId: string | null, setSince: Date, limit: number): Promise<WatermarkEntry[]>;
+  /**
+   * How the deny-list and the watermarks lie on disk, read after
+   * `snapshot()`: a full load walks each table in ranges of its blocks.
+   */
+  extents(): Promise<LogExtents>;
+  /** The deny-list rows stored in `blocks`. */
+  loadDenied(blocks: BlockRange, expiredSince: Date): Promise<DeniedEntry[]>;
+  /** The watermark rows stored in `blocks`. */
+  loadWatermarks(blocks: BlockRange, setSince: Date): Promise<WatermarkEntry[]>;
   /**
    * What was written after snapshot `read.from` and is visible at `read.to`
    * (the statement's own snapshot when null), at most `limit` rows of each
@@ -32,6 +37,26 @@ export interface RevocationLog {
   readSince(read: LogRead): Promise<LogChanges>;
   /** Sends `payload` on `channel` through the pool: proof that notifications reach a listener. */
   notify(channel: string, payload: string): Promise<void>;
+}
+
+/** Blocks `from` (included) to `to` (excluded) of a table's main file. */
+export interface BlockRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface TableExtent {
+  /** Blocks in the table's file when measured: every row committed before is in one of them. */
+  readonly blocks: number;
+  /** The planner's estimate of rows a block, to size the pages of a load. */
+  readonly rowsPerBlock: number;
+  /** The file itself: a rewrite (VACUUM FULL, CLUSTER) moves every row, so a load that saw two must start again. */
+  readonly file: string;
+}
+
+export interface LogExtents {
+  readonly denied: TableExtent;
+  readonly watermarks: TableExtent;
 }
 
 export interface WalPosition {
