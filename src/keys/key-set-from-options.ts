@@ -1,7 +1,7 @@
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
 import { isSigningAlgorithm, SigningAlgorithm } from '../jws/signing-algorithm.js';
 import { JwsKey, parseAsymmetricKey, parseHmacKey, ParsedKey } from '../jws/signing-keys.js';
-import { refuseUnknownOptions, requireDuration } from '../options/option-checks.js';
+import { describeValue, refuseUnknownOptions, requireDuration } from '../options/option-checks.js';
 import type {
   AsymmetricSigningOptions,
   HmacSigningOptions,
@@ -22,6 +22,7 @@ export function keySetFromOptions(signing: TokenSigningOptions | undefined): Key
   }
   refuseUnknownOptions(signing, 'signing', signingOptionNames(signing));
   if ('jwksUrl' in signing) {
+    requireJwksUrl(signing.jwksUrl);
     if (signing.cacheMaxAgeSeconds !== undefined) {
       requireDuration(signing.cacheMaxAgeSeconds, 'signing.cacheMaxAgeSeconds', 0);
     }
@@ -102,4 +103,20 @@ function parseKeyOptions(options: KeyOptions, index: number): ParsedKey {
     'privateKey' in options ? options.privateKey : undefined,
     'publicKey' in options ? options.publicKey : undefined,
   );
+}
+
+/**
+ * An http(s) URL: a JWKS is fetched, never read from a file or run.
+ * Plain http stays allowed, for a key service inside the cluster.
+ */
+function requireJwksUrl(value: unknown): void {
+  let protocol: string | null = null;
+  try {
+    protocol = typeof value === 'string' || value instanceof URL ? new URL(value).protocol : null;
+  } catch {
+    protocol = null;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new TokenTrackingConfigurationError(`signing.jwksUrl must be an https:// (or http://) URL (got ${describeValue(value instanceof URL ? value.href : value)})`);
+  }
 }

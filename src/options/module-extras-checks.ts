@@ -3,7 +3,7 @@ import type { DashboardOptions } from '../dashboard/dashboard.controller.js';
 import type { AdminRoutesOptions } from '../http/admin-access.guard.js';
 import type { JwksRouteOptions } from '../keys/jwks.controller.js';
 import type { SessionRoutesOptions, TokenTrackingModuleExtras } from '../token-tracking.module-definition.js';
-import { MAX_INT4, refuseUnknownOptions, requireBoolean, requireInteger } from './option-checks.js';
+import { MAX_INT4, refuseUnknownOptions, requireBoolean, requireInteger, requireRoutePath } from './option-checks.js';
 
 const SESSION_ROUTES_OPTIONS = ['path'] satisfies Array<keyof SessionRoutesOptions>;
 const ADMIN_ROUTES_OPTIONS = ['path', 'authorize'] satisfies Array<keyof AdminRoutesOptions>;
@@ -41,8 +41,6 @@ function routeOptions<T extends { path?: string }>(value: boolean | T | undefine
     throw new TokenTrackingConfigurationError(`${name} must be true, false or an object of ${known.join(', ')} (got ${String(value)})`);
   }
   refuseUnknownOptions(value, name, known);
-  if (value.path !== undefined && typeof value.path !== 'string') {
-    throw new TokenTrackingConfigurationError(`${name}.path must be a string (got ${typeof value.path})`);
-  }
+  if (value.path !== undefined) requireRoutePath(value.path, `${name}.path`);
   return value;
 }

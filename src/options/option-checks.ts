@@ -81,7 +81,29 @@ export function requireFunction<T extends Function>(value: T | undefined, name: 
   return value;
 }
 
+/** One segment of a route prefix: what Express and Fastify match literally (no parameter, wildcard, query or fragment). */
+const ROUTE_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * A route prefix such as `auth/sessions` or `/api/v1/jwks/`, leading and
+ * trailing slashes optional. Refused: an empty prefix, empty or dot
+ * segments (`a//b`, `../x`), and anything a router would read as a
+ * parameter, wildcard, query or fragment (`:id`, `*`, `?`, `#`) or that
+ * holds spaces or control characters.
+ */
+export function requireRoutePath(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new TokenTrackingConfigurationError(`${name} must be a string (got ${describeValue(value)})`);
+  const trimmed = value.replace(/^\/+|\/+$/g, '');
+  const segments = trimmed.split('/');
+  if (trimmed === '' || segments.some((segment) => !ROUTE_SEGMENT.test(segment) || segment === '.' || segment === '..')) {
+    throw new TokenTrackingConfigurationError(
+      `${name} must be a route prefix of letters, digits and . _ ~ - between slashes, such as "auth/sessions" (got ${describeValue(value)})`,
+    );
+  }
+  return trimmed;
+}
+
 /** A value as a message shows it: strings quoted, so that `'600'` is told from `600`. */
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

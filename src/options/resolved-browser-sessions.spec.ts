@@ -45,6 +45,7 @@ describe('resolveBrowserSessions', () => {
     ['a misspelt cookie setting', { cookie: { samesite: 'lax' } as never }, /unknown option browserSessions\.cookie\.samesite/],
     ['a misspelt CSRF setting', { csrf: { allowedOrigin: ['https://a.example'] } as never }, /unknown option browserSessions\.csrf\.allowedOrigin/],
     ['a misspelt option', { loginURL: '/login' } as never, /unknown option browserSessions\.loginURL/],
+    ['a route prefix that climbs', { path: '../auth' }, /browserSessions\.path must be a route prefix/],
   ])('refuses %s at startup', (_, options, message) => {
     expect(() => resolveBrowserSessions(options)).toThrow(TokenTrackingConfigurationError);
     expect(() => resolveBrowserSessions(options)).toThrow(message);

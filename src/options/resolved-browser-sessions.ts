@@ -1,5 +1,5 @@
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
-import { optionalObject, refuseUnknownOptions, requireBoolean, requireNonEmpty, requireOneOf } from './option-checks.js';
+import { optionalObject, refuseUnknownOptions, requireBoolean, requireNonEmpty, requireOneOf, requireRoutePath } from './option-checks.js';
 import { BrowserSessionsOptions } from './token-tracking-options.interface.js';
 
 /** Browser sessions with every default applied (see `BrowserSessionsOptions`). */
@@ -36,7 +36,7 @@ export function resolveBrowserSessions(options: boolean | BrowserSessionsOptions
   if (typeof given !== 'object') throw new TokenTrackingConfigurationError('browserSessions must be true or an object');
   // A misspelt security setting (`samesite`) would otherwise be ignored in favour of its default.
   refuseUnknownOptions(given, 'browserSessions', ['path', 'cookie', 'csrf', 'loginUrl']);
-  const routesPath = (given.path ?? DEFAULT_BROWSER_SESSIONS_PATH).replace(/^\/+|\/+$/g, '');
+  const routesPath = requireRoutePath(given.path ?? DEFAULT_BROWSER_SESSIONS_PATH, 'browserSessions.path');
   const cookie = optionalObject(given.cookie, 'browserSessions.cookie') ?? {};
   const csrf = optionalObject(given.csrf, 'browserSessions.csrf') ?? {};
   refuseUnknownOptions(cookie, 'browserSessions.cookie', ['name', 'secure', 'sameSite', 'domain', 'hostPrefix', 'path']);

@@ -73,6 +73,14 @@ describe('resolveTokenTrackingOptions', () => {
     ['a store timeout setTimeout cannot honour', { storeTimeouts: { writeMs: 2 ** 31 } }, /storeTimeouts.writeMs must be an integer from 1/],
     ['a store timeout in seconds as text', { storeTimeouts: { readMs: '3' as never } }, /storeTimeouts.readMs must be an integer/],
     ['a misspelt store timeout', { storeTimeouts: { checkMs: 500 } as never }, /unknown option storeTimeouts.checkMs/],
+    ['a store timeout named after an inherited property', { storeTimeouts: { constructor: 5 } as never }, /unknown option storeTimeouts.constructor/],
+    ['store timeouts given as an array', { storeTimeouts: [] as never }, /storeTimeouts must be an object \(got \)/],
+    ['purge options given as an array', { purge: [] as never }, /purge must be an object or false/],
+    ['a store timeout given as text shows it quoted', { storeTimeouts: { readMs: '1000' as never } }, /storeTimeouts.readMs must be an integer .*\(got "1000"\)/],
+    ['a JWKS URL of a file', { signing: { jwksUrl: 'file:///etc/jwks.json', algorithms: ['EdDSA'] } }, /signing.jwksUrl must be an https:\/\/ \(or http:\/\/\) URL \(got "file:\/\/\/etc\/jwks.json"\)/],
+    ['a JWKS URL that is script', { signing: { jwksUrl: 'javascript:alert(1)', algorithms: ['EdDSA'] } }, /signing.jwksUrl must be an https:\/\//],
+    ['a JWKS URL that is no URL', { signing: { jwksUrl: 'auth.example.com/jwks.json', algorithms: ['EdDSA'] } }, /signing.jwksUrl must be an https:\/\//],
+    ['a replica bound of gigabytes', { revocationReplica: { maxEntries: 1e9 } }, /revocationReplica.maxEntries must be an integer from 1 to 100000000 \(up to 64 bytes an entry: 6.4 GB of memory\)/],
     ['a JWKS URL with credentials in it', { signing: { jwksUrl: 'https://reader:pw@auth.example.com/jwks.json', algorithms: ['EdDSA'] } }, /signing.jwksUrl must not carry credentials/],
     ['a negative JWKS cache lifetime', { signing: { jwksUrl: 'https://auth.example.com/jwks.json', algorithms: ['EdDSA'], cacheMaxAgeSeconds: -1 } }, /signing.cacheMaxAgeSeconds must be an integer from 0 to 3155760000 .*\(got -1\)/],
     ['a JWKS cache lifetime given as text', { signing: { jwksUrl: 'https://auth.example.com/jwks.json', algorithms: ['EdDSA'], cacheMaxAgeSeconds: '600' as never } }, /signing.cacheMaxAgeSeconds must be an integer .*\(got "600"\)/],
@@ -140,6 +148,12 @@ describe('module-shape options', () => {
     ['a negative JWKS cache lifetime', { jwksRoute: { maxAgeSeconds: -1 } }, /jwksRoute.maxAgeSeconds must be an integer from 0 to 2147483647 \(got -1\)/],
     ['a fractional JWKS cache lifetime', { jwksRoute: { maxAgeSeconds: 1.5 } }, /jwksRoute.maxAgeSeconds must be an integer/],
     ['a misspelt JWKS route option', { jwksRoute: { maxAge: 60 } }, /unknown option jwksRoute.maxAge; jwksRoute takes path, maxAgeSeconds/],
+    ['an empty JWKS route', { jwksRoute: { path: '' } }, /jwksRoute.path must be a route prefix .* \(got ""\)/],
+    ['a route prefix that climbs', { jwksRoute: { path: '../../x' } }, /jwksRoute.path must be a route prefix/],
+    ['a route prefix with a query', { sessionRoutes: { path: 'sessions?x=1' } }, /sessionRoutes.path must be a route prefix/],
+    ['a route prefix with an empty segment', { adminRoutes: { path: 'admin//sessions' } }, /adminRoutes.path must be a route prefix/],
+    ['a route prefix with a parameter', { sessionRoutes: true, dashboard: { path: ':user/devices' } }, /dashboard.path must be a route prefix/],
+    ['a route prefix with a space', { sessionRoutes: { path: 'my sessions' } }, /sessionRoutes.path must be a route prefix/],
     ['a misspelt session route option', { sessionRoutes: { prefix: 'me/sessions' } }, /unknown option sessionRoutes.prefix; sessionRoutes takes path/],
     ['a misspelt admin route option', { adminRoutes: { authorise: () => true } }, /unknown option adminRoutes.authorise; adminRoutes takes path, authorize/],
     ['an admin check that is not a function', { adminRoutes: { authorize: 'admin' } }, /adminRoutes.authorize must be a predicate/],
@@ -155,5 +169,7 @@ describe('module-shape options', () => {
   it('accepts every documented form', () => {
     expect(forRoot({ isGlobal: true, sessionRoutes: { path: 'me/sessions' }, adminRoutes: { path: 'admin', authorize: () => true }, jwksRoute: { maxAgeSeconds: 0 }, dashboard: { path: 'devices', tokenStorageKey: 'k' } })).not.toThrow();
     expect(forRoot({ sessionRoutes: true, adminRoutes: false, jwksRoute: true, dashboard: true })).not.toThrow();
+    // Prefixes as applications write them: slashes around them or not, nested, dotted.
+    expect(forRoot({ sessionRoutes: { path: '/api/v1/auth/sessions/' }, jwksRoute: { path: '.well-known/jwks.json' } })).not.toThrow();
   });
 });

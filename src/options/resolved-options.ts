@@ -9,6 +9,7 @@ import { SessionLimitPolicy } from '../store/token-store.interface.js';
 import { JwtFromRequest } from './jwt-from-request.js';
 import { requireTimeoutMs } from './timeout-option.js';
 import {
+  describeValue,
   MAX_INT4,
   MAX_TIMER_SECONDS,
   optionalDuration,
@@ -75,6 +76,8 @@ export const DEFAULT_PURGE: Required<PurgeOptions> = {
   maxDurationSeconds: 300,
 };
 export const DEFAULT_REPLICA_MAX_ENTRIES = 2_000_000;
+/** An entry takes 32 to 64 bytes of the replica's tables: past this an instance would hold gigabytes for it. */
+const MAX_REPLICA_ENTRIES = 100_000_000;
 const SESSION_LIMIT_POLICIES: readonly SessionLimitPolicy[] = ['reject', 'evict-oldest'];
 const PURGE_OPTIONS = ['intervalSeconds', 'batchSize', 'retentionSeconds', 'maxDurationSeconds'] satisfies Array<keyof PurgeOptions>;
 const REPLICA_OPTIONS = ['connectionString', 'maxEntries', 'heartbeatSeconds', 'whenUnsynced', 'pollIntervalMs', 'maxStalenessMs', 'readFrom'] satisfies Array<keyof RevocationReplicaOptions>;
@@ -176,8 +179,8 @@ function refuseMisplacedOptions(options: Record<string, unknown>): void {
 
 function resolvePurge(purge: PurgeOptions | false | undefined): Required<PurgeOptions> | null {
   if (purge === false) return null;
-  if (purge !== undefined && (typeof purge !== 'object' || purge === null)) {
-    throw new TokenTrackingConfigurationError('purge must be an object or false');
+  if (purge !== undefined && (typeof purge !== 'object' || purge === null || Array.isArray(purge))) {
+    throw new TokenTrackingConfigurationError(`purge must be an object or false (got ${describeValue(purge)})`);
   }
   if (purge) refuseUnknownOptions(purge, 'purge', PURGE_OPTIONS);
   const resolved = { ...DEFAULT_PURGE, ...purge };
@@ -201,7 +204,8 @@ function resolveRevocationReplica(replica: RevocationReplicaOptions | boolean | 
   }
   return {
     connectionString: replica.connectionString === undefined ? null : requireNonEmpty(replica.connectionString, 'revocationReplica.connectionString'),
-    maxEntries: requireInteger(replica.maxEntries ?? DEFAULT_REPLICA_MAX_ENTRIES, 'revocationReplica.maxEntries', 1),
+    maxEntries: requireInteger(replica.maxEntries ?? DEFAULT_REPLICA_MAX_ENTRIES, 'revocationReplica.maxEntries', 1, MAX_REPLICA_ENTRIES,
+      'up to 64 bytes an entry: 6.4 GB of memory'),
     heartbeatMs: requireTimerSeconds(replica.heartbeatSeconds ?? 2, 'revocationReplica.heartbeatSeconds', 1) * 1000,
     pollIntervalMs,
     maxStalenessMs,
@@ -211,15 +215,10 @@ function resolveRevocationReplica(replica: RevocationReplicaOptions | boolean | 
 }
 
 function resolveStoreTimeouts(timeouts: StoreTimeoutOptions | undefined): StoreTimeouts {
-  if (timeouts !== undefined && (typeof timeouts !== 'object' || timeouts === null)) {
-    throw new TokenTrackingConfigurationError('storeTimeouts must be an object');
-  }
-  const resolved = { ...DEFAULT_STORE_TIMEOUTS, ...timeouts };
-  for (const name of Object.keys(resolved)) {
-    if (!(name in DEFAULT_STORE_TIMEOUTS)) {
-      throw new TokenTrackingConfigurationError(`unknown option storeTimeouts.${name}; known: ${Object.keys(DEFAULT_STORE_TIMEOUTS).join(', ')}`);
-    }
-  }
+  const given = optionalObject(timeouts, 'storeTimeouts');
+  // Own names only: `constructor` or `toString` are on every object, and would pass an `in` test.
+  if (given) refuseUnknownOptions(given, 'storeTimeouts', Object.keys(DEFAULT_STORE_TIMEOUTS));
+  const resolved = { ...DEFAULT_STORE_TIMEOUTS, ...given };
   return {
     revocationCheckMs: requireTimeoutMs(resolved.revocationCheckMs, 'storeTimeouts.revocationCheckMs'),
     readMs: requireTimeoutMs(resolved.readMs, 'storeTimeouts.readMs'),
