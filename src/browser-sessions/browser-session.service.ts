@@ -7,6 +7,7 @@ import { RequestLike } from '../issuance/issue-context.js';
 import { BROWSER_SESSIONS_OPTIONS, RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedBrowserSessions } from '../options/resolved-browser-sessions.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { setResponseHeader } from '../http/www-authenticate.js';
 import { TokenTrackingService } from '../token-tracking.service.js';
 import { appendSetCookie, clearedCookieLine, refreshCookieLine, refreshCookieValues } from './refresh-cookie.js';
 import { OriginCheckedRequest, refuseCrossOriginRequest } from './same-origin-check.js';
@@ -106,6 +107,8 @@ export class BrowserSessionService {
   }
 
   private deliver(response: unknown, pair: TokenPair): BrowserSessionTokens {
+    // The body holds an access token: no cache, shared or the browser's own, may keep it (the application's login route included).
+    setResponseHeader(response, 'Cache-Control', 'no-store');
     const nowMs = this.options.clock();
     appendSetCookie(response, refreshCookieLine(
       this.settings.cookie, pair.refreshToken.token, (pair.refreshToken.expiresAt.getTime() - nowMs) / 1000));

@@ -13,6 +13,8 @@ describe('browser sessions over HTTP', () => {
     const line = answer.headers.get('set-cookie')!;
     const [, value, maxAge] = new RegExp(`^${COOKIE}=([\\w.-]+); Max-Age=(\\d+); Path=/; Secure; HttpOnly; SameSite=Strict$`).exec(line) ?? [];
     expect(value).toBeDefined();
+    // The application's own login route answers an access token: no cache may keep it.
+    expect(answer.headers.get('cache-control')).toBe('no-store');
     return { cookie: `${COOKIE}=${value}`, maxAge: Number(maxAge), body: answer.body };
   }
 
