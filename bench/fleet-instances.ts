@@ -13,6 +13,7 @@ import { FeedClient } from '../src/revocation/notification-listener.js';
 import { PrismaRevocationLog } from '../src/revocation/prisma-revocation-log.js';
 import { RevocationFeed } from '../src/revocation/revocation-feed.js';
 import { RevocationReplica } from '../src/revocation/revocation-replica.js';
+import { StandbyFreshness } from '../src/revocation/standby-freshness.js';
 import { TokenIdentity } from '../src/store/token-store.interface.js';
 
 /** `application_name` of the instances' pool connections, to count them in pg_stat_activity. */
@@ -23,6 +24,8 @@ export interface FleetConfig {
   readonly databaseUrl: string;
   /** The URL for LISTEN, or null to poll only. */
   readonly listenUrl: string | null;
+  /** A hot standby's URL to read the revocation log from (`revocationReplica.readFrom`), its lag measured against `databaseUrl`. */
+  readonly readFromUrl?: string | null;
   readonly count: number;
   readonly poolSize: number;
   readonly pollIntervalMs: number;
@@ -63,6 +66,7 @@ export const epochNow = () => performance.timeOrigin + performance.now();
 
 interface Instance {
   readonly prisma: PrismaClient;
+  readonly standbyPrisma: PrismaClient | null;
   readonly replica: RevocationReplica;
   readonly feed: RevocationFeed;
 }
@@ -78,13 +82,17 @@ export class FleetInstances {
   /** Constructs and starts `count` instances; `start()` does not wait for the first load. */
   static start(config: FleetConfig): FleetInstances {
     const startedAt = performance.now();
-    const url = new URL(config.databaseUrl);
-    url.searchParams.set('application_name', FLEET_POOL_APPLICATION_NAME);
+    const url = withApplicationName(config.databaseUrl);
+    const standbyUrl = config.readFromUrl ? withApplicationName(config.readFromUrl) : null;
     const instances = Array.from({ length: config.count }, () => {
-      const prisma = createPrismaClient(url.toString(), config.poolSize);
+      const prisma = createPrismaClient(url, config.poolSize);
+      const standbyPrisma = standbyUrl ? createPrismaClient(standbyUrl, config.poolSize) : null;
+      const primaryLog = new PrismaRevocationLog(prisma);
       let feed: RevocationFeed | undefined;
       const replica = new RevocationReplica(2_000_000, LONGEST_LIFETIME_MS, 0, () => feed?.stalled ?? false);
-      feed = new RevocationFeed(replica, new PrismaRevocationLog(prisma), null, {
+      // As RevocationChecker wires `readFrom`: the log read on the standby, its freshness measured against the primary.
+      feed = new RevocationFeed(replica, standbyPrisma ? new PrismaRevocationLog(standbyPrisma) : primaryLog,
+        standbyPrisma ? new StandbyFreshness(primaryLog) : null, {
         pollIntervalMs: config.pollIntervalMs,
         maxStalenessMs: config.maxStalenessMs,
         listen: config.listenUrl ? { connectionString: config.listenUrl, probeIntervalMs: config.heartbeatMs } : null,
@@ -97,7 +105,7 @@ export class FleetInstances {
         clock: Date.now,
       }, createListenClient);
       feed.start();
-      return { prisma, replica, feed };
+      return { prisma, standbyPrisma, replica, feed };
     });
     return new FleetInstances(instances, performance.now() - startedAt, startedAt);
   }
@@ -179,11 +187,18 @@ export class FleetInstances {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.instances.map(async ({ feed, prisma }) => {
+    await Promise.all(this.instances.map(async ({ feed, prisma, standbyPrisma }) => {
       await feed.stop();
       await prisma.$disconnect();
+      await standbyPrisma?.$disconnect();
     }));
   }
+}
+
+function withApplicationName(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', FLEET_POOL_APPLICATION_NAME);
+  return url.toString();
 }
 
 async function createListenClient(connectionString: string): Promise<FeedClient> {

@@ -19,6 +19,7 @@ import { createPrismaClient } from '../dev/prisma.js';
 import { TokenTrackingModule, TokenTrackingService } from '../src/index.js';
 import { REPLICA_APPLICATION_NAME } from '../src/revocation/revocation-checker.js';
 import { PgBouncer, startPgBouncer } from '../test/support/pgbouncer.js';
+import { standbyAvailable, startPrimaryAndStandby } from '../test/support/system-postgres-pair.js';
 import { benchOptions } from './bench-app.js';
 import { epochNow, FleetConfig, FollowOutcome, FLEET_POOL_APPLICATION_NAME, WatchedToken } from './fleet-instances.js';
 import type { FleetCommand } from './fleet-worker.js';
@@ -44,6 +45,8 @@ const POOL_SIZE = 2;
 /** "One read" of the log on this shared machine, loaded by a hundred instances: generous. */
 const READ_ALLOWANCE_MS = 1_000;
 const BOUND_MS = POLL_INTERVAL_MS + READ_ALLOWANCE_MS;
+/** The number of the hot-standby topology (its own pair of servers, after the others). */
+const STANDBY_TOPOLOGY = 6;
 
 export interface FleetReport {
   say(line?: string): void;
@@ -55,6 +58,8 @@ interface Topology {
   readonly name: string;
   readonly databaseUrl: string;
   readonly listenUrl: string | null;
+  /** A hot standby the instances read the revocation log from (`readFrom`). */
+  readonly readFromUrl?: string;
   /** What LISTEN must come to: confirmed by probes, or named as not working. */
   readonly listen: 'none' | 'confirmed' | 'detected';
 }
@@ -100,6 +105,7 @@ export async function fleetBenchmark(report: FleetReport): Promise<void> {
           await runTopology(`7.${index + 1}`, topology, writer, admin, cpu, report);
         }
       });
+      if (!RESTART_ONLY && (!ONLY_TOPOLOGIES || ONLY_TOPOLOGIES.includes(STANDBY_TOPOLOGY))) await onHotStandby(maxConnections, report);
       if (!ONLY_TOPOLOGIES || RESTART_ONLY) await restartAtScale(postgres.url, admin, cpu, report);
     } finally {
       await admin.end();
@@ -107,6 +113,40 @@ export async function fleetBenchmark(report: FleetReport): Promise<void> {
   } finally {
     for (const bouncer of bouncers) await bouncer.stop();
     await postgres.stop();
+  }
+}
+
+/**
+ * The instances' Prisma pools on the primary, the revocation log read on a
+ * streaming hot standby (`readFrom`), logouts written to the primary: on a
+ * pair of Debian's PostgreSQL 15 servers of their own. The bound holds
+ * whatever the standby's lag: each read proves freshness only as of the
+ * primary's position the standby had replayed. Connections and CPU are the
+ * standby's, where the fleet reads.
+ */
+async function onHotStandby(maxConnections: number, report: FleetReport): Promise<void> {
+  if (!standbyAvailable()) {
+    report.say(`### 7.${STANDBY_TOPOLOGY} feed on a hot standby: skipped (PostgreSQL 15 is not installed: apt-get install postgresql-15)`);
+    return;
+  }
+  const pair = await startPrimaryAndStandby(maxConnections);
+  try {
+    await applyMigrations(pair.primaryUrl);
+    const admin = new pg.Client({ connectionString: pair.standbyUrl, application_name: 'fleet-bench-admin' });
+    await admin.connect();
+    try {
+      const [{ pid }] = (await admin.query('SELECT pg_backend_pid() AS pid')).rows;
+      const cpu = new CpuMeter(postmasterOf(pid));
+      const topology: Topology = {
+        name: 'pools on the primary, the feed reading a hot standby (connections and CPU: the standby\'s)',
+        databaseUrl: pair.primaryUrl, listenUrl: null, readFromUrl: pair.standbyUrl, listen: 'none',
+      };
+      await withWriter(pair.primaryUrl, (writer) => runTopology(`7.${STANDBY_TOPOLOGY}`, topology, writer, admin, cpu, report));
+    } finally {
+      await admin.end();
+    }
+  } finally {
+    pair.stop();
   }
 }
 
@@ -121,7 +161,7 @@ async function runTopology(number: string, topology: Topology, writer: TokenTrac
   const { say } = report;
   say(`### ${number} ${topology.name}`);
   const config = {
-    databaseUrl: topology.databaseUrl, listenUrl: topology.listenUrl, poolSize: POOL_SIZE,
+    databaseUrl: topology.databaseUrl, listenUrl: topology.listenUrl, readFromUrl: topology.readFromUrl ?? null, poolSize: POOL_SIZE,
     pollIntervalMs: POLL_INTERVAL_MS, maxStalenessMs: MAX_STALENESS_MS, heartbeatMs: HEARTBEAT_MS,
   };
   const fleet = await startFleet(config, INSTANCES, PER_PROCESS);
@@ -172,15 +212,19 @@ async function runTopology(number: string, topology: Topology, writer: TokenTrac
       fromMemory.push(followed.reduce((sum, outcome) => sum + outcome.fromMemory, 0));
       burstWallSeconds += used.wallSeconds;
       tokens.forEach((_, t) => {
-        const refusedByAll = Math.max(...followed.map((outcome) => outcome.refusedByAllAt[t]!));
-        const lastAccepted = Math.max(...followed.map((outcome) => outcome.lastAcceptedAt[t]!).filter((at) => !Number.isNaN(at)));
+        // NaN ("never") crosses the IPC channel as null, which Math.max would take for 0.
+        const refusedByAll = Math.max(...followed.map((outcome) => outcome.refusedByAllAt[t] ?? Number.NaN));
+        const lastAccepted = Math.max(...followed.map((outcome) => outcome.lastAcceptedAt[t] ?? Number.NaN).filter((at) => !Number.isNaN(at)));
         if (Number.isNaN(refusedByAll)) neverRefused++;
         else {
           propagation.push(refusedByAll - called[t]!);
           afterReturn.push(refusedByAll - returned[t]!);
         }
         logoutMs.push(returned[t]! - called[t]!);
-        if (lastAccepted > returned[t]! + BOUND_MS) late++;
+        if (lastAccepted > returned[t]! + BOUND_MS) {
+          late++;
+          say(`  late: token ${t} of burst ${burst + 1} answered "not revoked" ${fixed(lastAccepted - returned[t]!)} ms after its logout returned; all refused it ${fixed(refusedByAll - returned[t]!)} ms after`);
+        }
       });
     }
     const samples = BURSTS * BURST_SIZE;

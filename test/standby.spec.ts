@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { applyMigrations } from '../dev/migrate.mjs';
 import { createPrismaClient, PrismaClient } from '../dev/prisma.js';
 import { RevocationChecker, TokenRevokedError } from '../src/index.js';
@@ -46,6 +47,27 @@ import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-a
     await eventually(() => expect(reader.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError), 3_000);
     expect(checker.status.standbyLagMs).toEqual(expect.any(Number));
     expect(checker.status.standbyLagMs!).toBeLessThan(1_000);
+  });
+
+  it('a revocation whose transaction was still open when the standby was read is applied once it commits', async () => {
+    // A snapshot taken on a standby lists no open transaction: a read then must not take the open one for done.
+    const { token } = await writer.tokens.generateToken('open-transaction-user');
+    const { sessionId, userId } = await reader.tokens.parseToken(token);
+    const open = new pg.Client({ connectionString: servers.primaryUrl });
+    await open.connect();
+    try {
+      await open.query('BEGIN');
+      await open.query(`INSERT INTO revoked_tokens (id, kind, user_id, expires_at, reason) VALUES ($1, 'session', $2, now() + interval '1 hour', 'by-hand')`, [sessionId, userId]);
+      // A later transaction commits first (as in any burst of logouts): the open one is now below the standby's xmax.
+      await writer.tokens.generateToken('another-user');
+      // The standby replays the insert, not yet the commit, while the reader reads it every 100 ms.
+      await sleep(1_000);
+      await expect(reader.tokens.parseToken(token)).resolves.toMatchObject({ sessionId });
+      await open.query('COMMIT');
+    } finally {
+      await open.end();
+    }
+    await eventually(() => expect(reader.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError), 3_000);
   });
 
   it('a standby that stops replaying: within maxStalenessMs checks go to the primary, and a revocation made meanwhile is refused', async () => {

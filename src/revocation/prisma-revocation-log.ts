@@ -87,7 +87,12 @@ export class PrismaRevocationLog implements RevocationLog {
       WITH bounds AS MATERIALIZED (
         SELECT ${read.from}::pg_snapshot AS since,
                coalesce(${read.to}::pg_snapshot, pg_current_snapshot()) AS upto,
-               pg_snapshot_xmin(${read.from}::pg_snapshot)::text::bigint AS since_xmin
+               pg_snapshot_xmin(${read.from}::pg_snapshot)::text::bigint AS since_xmin,
+               -- A snapshot taken on a hot standby lists no transaction in progress (PostgreSQL keeps them
+               -- where pg_current_snapshot() does not look): from its xmin on, any writer may have been.
+               CASE WHEN pg_snapshot_xmin(${read.from}::pg_snapshot) < pg_snapshot_xmax(${read.from}::pg_snapshot)
+                     AND NOT EXISTS (SELECT FROM pg_snapshot_xip(${read.from}::pg_snapshot))
+                    THEN pg_snapshot_xmin(${read.from}::pg_snapshot)::text::bigint END AS since_unlisted_from
       )
       SELECT b.upto::text AS snapshot,
              (SELECT json_agg(json_build_array(d.id, d.expires_at_ms, d.user_id, d.writer_xid::text) ORDER BY d.writer_xid, d.id)::text
@@ -96,7 +101,7 @@ export class PrismaRevocationLog implements RevocationLog {
                         FROM revoked_tokens AS r
                        WHERE r.writer_xid >= b.since_xmin
                          AND (r.writer_xid, r.id) > (${deniedAfter.writerXid}::bigint, ${deniedAfter.key}::varchar)
-                         AND NOT pg_visible_in_snapshot(r.writer_xid::text::xid8, b.since)
+                         AND (NOT pg_visible_in_snapshot(r.writer_xid::text::xid8, b.since) OR r.writer_xid >= b.since_unlisted_from)
                          AND pg_visible_in_snapshot(r.writer_xid::text::xid8, b.upto)
                          AND r.expires_at > ${read.expiredSince}
                        ORDER BY r.writer_xid, r.id
@@ -106,7 +111,7 @@ export class PrismaRevocationLog implements RevocationLog {
                         FROM user_token_watermarks AS u
                        WHERE u.writer_xid >= b.since_xmin
                          AND (u.writer_xid, u.user_id) > (${watermarksAfter.writerXid}::bigint, ${watermarksAfter.key}::varchar)
-                         AND NOT pg_visible_in_snapshot(u.writer_xid::text::xid8, b.since)
+                         AND (NOT pg_visible_in_snapshot(u.writer_xid::text::xid8, b.since) OR u.writer_xid >= b.since_unlisted_from)
                          AND pg_visible_in_snapshot(u.writer_xid::text::xid8, b.upto)
                        ORDER BY u.writer_xid, u.user_id
                        LIMIT ${read.limit}) AS w) AS watermarks

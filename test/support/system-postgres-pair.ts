@@ -24,7 +24,8 @@ export function standbyAvailable(): boolean {
   return available;
 }
 
-export async function startPrimaryAndStandby(): Promise<PrimaryAndStandby> {
+/** `maxConnections` on both (a standby needs at least the primary's). */
+export async function startPrimaryAndStandby(maxConnections = 100): Promise<PrimaryAndStandby> {
   const dir = mkdtempSync(join(tmpdir(), 'token-tracking-standby-'));
   chmodSync(dir, 0o777);
   const asOwner = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
@@ -34,7 +35,7 @@ export async function startPrimaryAndStandby(): Promise<PrimaryAndStandby> {
   const primaryDir = join(dir, 'primary');
   const standbyDir = join(dir, 'standby');
   const flags = (port: number, data: string) =>
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100 -c wal_level=replica -c hot_standby=on -c hot_standby_feedback=on ${data}`;
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${maxConnections} -c wal_level=replica -c hot_standby=on -c hot_standby_feedback=on ${data}`;
   run('initdb', ['-D', primaryDir, '-U', 'postgres', '-A', 'trust', '--no-sync']);
   run('pg_ctl', ['-D', primaryDir, '-w', '-l', join(dir, 'primary.log'), '-o', flags(primaryPort, ''), 'start']);
   try {
