@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MissingTokenError } from '../errors/missing-token.error.js';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
 import { TokenTrackingError } from '../errors/token-tracking.error.js';
+import { TokenVerifier } from '../jwt/token-verifier.js';
 import { TokenPair } from '../issuance/issued-tokens.js';
 import { RequestLike } from '../issuance/issue-context.js';
 import { BROWSER_SESSIONS_OPTIONS, RESOLVED_OPTIONS } from '../internal.constants.js';
@@ -24,7 +25,12 @@ export interface BrowserSessionTokens {
 }
 
 /** An Express or Fastify request, as the cookie routes read it. */
-export type BrowserRequest = RequestLike & OriginCheckedRequest;
+export type BrowserRequest = RequestLike & OriginCheckedRequest & {
+  /** The path as the client sent it (Express), before any router stripped a mount point. */
+  readonly originalUrl?: string;
+  /** The path as the client sent it (Fastify, Node). */
+  readonly url?: string;
+};
 
 /**
  * The refresh token as an HttpOnly cookie (with `browserSessions`): the
@@ -39,6 +45,7 @@ export class BrowserSessionService {
     @Inject(BROWSER_SESSIONS_OPTIONS) private readonly settings: ResolvedBrowserSessions,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
     @Inject(TokenTrackingService) private readonly tokens: TokenTrackingService,
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
   ) {}
 
   /**
@@ -48,6 +55,11 @@ export class BrowserSessionService {
    * into the attacker's account) is refused, and the session just started
    * for it revoked. Put `SameOriginGuard` on the login route as well, so
    * that such a request never reaches the password check.
+   *
+   * The session of a refresh cookie the browser still held is revoked
+   * (`replaced-by-login`): the new cookie overwrites its only copy, so it
+   * could never be refreshed or signed out again, yet it would stay
+   * active, counted against the user's cap, until it expired.
    */
   async signIn(request: BrowserRequest, response: unknown, pair: TokenPair): Promise<BrowserSessionTokens> {
     try {
@@ -55,6 +67,11 @@ export class BrowserSessionService {
     } catch (error) {
       await this.tokens.revokeToken(pair.sessionId, { reason: 'cross-site-login' }).catch(() => undefined);
       throw error;
+    }
+    for (const replaced of await this.verifiedRefreshCookies(request)) {
+      if (replaced.sessionId === pair.sessionId) continue;
+      // The login itself succeeded: an outage here leaves the old session to expire, as it would have without this.
+      await this.tokens.revokeToken(replaced.token, { reason: 'replaced-by-login' }).catch(() => undefined);
     }
     return this.deliver(response, pair);
   }
@@ -77,28 +94,40 @@ export class BrowserSessionService {
   }
 
   /**
-   * Logs this browser out: revokes the refresh cookie's session (its access
-   * tokens too) and deletes the cookie. Signing out a session that already
-   * ended, or with no cookie, only deletes the cookie; an outage is thrown
-   * (503) with the cookie kept, so that the logout can be retried.
+   * Logs this browser out: revokes the session of every refresh cookie the
+   * request holds that verifies (its access tokens too) and deletes the
+   * cookie. Revoking them all means that a second cookie of the same name,
+   * planted by a sibling host to be read first, cannot keep the browser's
+   * own session alive. Signing out a session that already ended, or with
+   * no cookie, only deletes the cookie; an outage is thrown (503) with the
+   * cookie kept, so that the logout can be retried.
    */
   async signOut(request: BrowserRequest, response: unknown): Promise<void> {
     this.refuseCrossOriginRequest(request);
-    const [refreshToken] = refreshCookieValues(request.headers, this.settings.cookie.name);
-    if (refreshToken) {
+    for (const presented of await this.verifiedRefreshCookies(request)) {
       try {
-        await this.tokens.revokeToken(refreshToken, { reason: 'logout' });
+        await this.tokens.revokeToken(presented.token, { reason: 'logout' });
       } catch (error) {
         const over = error instanceof TokenTrackingError && [401, 404, 409].includes(error.getStatus());
         if (!over) throw error;
       }
     }
-    this.clearCookie(response);
+    this.clearCookie(response, request);
   }
 
-  /** Deletes this browser's refresh cookie (the session routes do it when a user signs this device out). */
-  clearCookie(response: unknown): void {
+  /**
+   * Deletes this browser's refresh cookie (the session routes do it when a
+   * user signs this device out). Given the request, a cookie of the same
+   * name planted on its path (one a sibling host set with a longer `Path`,
+   * which the cookie's own deletion does not reach) is deleted as well.
+   */
+  clearCookie(response: unknown, request?: BrowserRequest): void {
     appendSetCookie(response, clearedCookieLine(this.settings.cookie));
+    const path = request === undefined ? null : requestPath(request);
+    // A __Host- cookie can only have Path=/, and a browser ignores a __Host- line with any other.
+    if (path !== null && path !== this.settings.cookie.path && !this.settings.cookie.name.startsWith('__Host-')) {
+      appendSetCookie(response, clearedCookieLine({ ...this.settings.cookie, path }));
+    }
   }
 
   /** Throws `CrossSiteRequestRefusedError` (403) unless the request comes from the application's own pages. */
@@ -130,9 +159,32 @@ export class BrowserSessionService {
     const values = refreshCookieValues(request.headers, this.settings.cookie.name).filter((value) => value !== '');
     if (values.length === 0) throw new MissingTokenError('no refresh cookie: sign in first');
     if (values.length > 1) {
-      this.clearCookie(response);
+      this.clearCookie(response, request);
       throw new InvalidTokenError('two refresh cookies of the same name: one was planted by another host of this site; sign in again');
     }
     return values[0]!;
   }
+
+  /**
+   * The request's refresh cookies that are this application's refresh
+   * tokens, valid now: whatever else a cookie of that name holds (empty,
+   * garbage, a bare id, an access token) was not set by the library and
+   * proves nothing, so it is never used to revoke anything.
+   */
+  private async verifiedRefreshCookies(request: BrowserRequest): Promise<Array<{ token: string; sessionId: string }>> {
+    const verified: Array<{ token: string; sessionId: string }> = [];
+    for (const token of new Set(refreshCookieValues(request.headers, this.settings.cookie.name))) {
+      const claims = await this.verifier.verify(token).catch(() => null);
+      if (claims?.tokenUse === 'refresh') verified.push({ token, sessionId: claims.sessionId });
+    }
+    return verified;
+  }
+}
+
+/** The request's path without its query, or `null` when the framework gave none that can be a cookie's `Path`. */
+function requestPath(request: BrowserRequest): string | null {
+  const url = request.originalUrl ?? request.url;
+  if (typeof url !== 'string') return null;
+  const path = url.split('?')[0]!;
+  return /^\/[\x21-\x3a\x3c-\x7e]*$/.test(path) ? path : null;
 }

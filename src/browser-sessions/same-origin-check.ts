@@ -16,9 +16,11 @@ export interface OriginCheckedRequest {
  * against a browser that implements it:
  *
  * 1. Fetch Metadata: `Sec-Fetch-Site` must be `same-origin`, or name a
- *    request from an allowed origin (`same-site`/`cross-site` with an
- *    `Origin` of `csrf.allowedOrigins`). `none` (typed in the address bar,
- *    a bookmark) never reaches a cookie route.
+ *    request from a listed origin (`same-site`/`cross-site` with an
+ *    `Origin` of `csrf.allowedOrigins`; the application's own origin is
+ *    not enough there, as the browser says the request is not from it).
+ *    `none` (typed in the address bar, a bookmark) never reaches a cookie
+ *    route.
  * 2. Standard headers: an `Origin`, when sent, must be the application's
  *    own (scheme, host and port of this request) or an allowed one.
  * 3. A custom request header (`csrf.header`), always required: a page on
@@ -36,10 +38,14 @@ export function refuseCrossOriginRequest(request: OriginCheckedRequest, settings
     throw new CrossSiteRequestRefusedError(`this route is authenticated by a cookie: send the ${settings.header} header (any value) from the application's own page`);
   }
   const origin = single(request.headers.origin);
-  const allowed = origin !== undefined && (origin === ownOrigin(request) || settings.allowedOrigins.includes(origin));
+  const listed = origin !== undefined && settings.allowedOrigins.includes(origin);
+  const allowed = listed || (origin !== undefined && origin === ownOrigin(request));
   const fetchSite = single(request.headers['sec-fetch-site']);
-  if (fetchSite !== undefined && fetchSite !== 'same-origin' && !(allowed && (fetchSite === 'same-site' || fetchSite === 'cross-site'))) {
-    throw new CrossSiteRequestRefusedError(`a ${fetchSite} request cannot use this route (Sec-Fetch-Site); only the application's own pages can`);
+  // Another origin's request is served only from a listed origin. The browser computed Sec-Fetch-Site itself:
+  // this application's own Origin with `cross-site` is a contradiction (a forged Origin, or a proxy's mistake), never a pass.
+  if (fetchSite !== undefined && fetchSite !== 'same-origin' && !(listed && (fetchSite === 'same-site' || fetchSite === 'cross-site'))) {
+    // The header's value stays out of the answer: it is the client's text, not a diagnosis.
+    throw new CrossSiteRequestRefusedError('a request from another origin cannot use this route (Sec-Fetch-Site); only the application\'s own pages can');
   }
   if (origin !== undefined && !allowed) {
     throw new CrossSiteRequestRefusedError('a request from another origin cannot use this route (Origin); list the origin in browserSessions.csrf.allowedOrigins if it is the application\'s');

@@ -60,6 +60,80 @@ describe('browser sessions over HTTP', () => {
     expect(current.headers.get('set-cookie')).toMatch(new RegExp(`^${COOKIE}=; Max-Age=0`));
     expect((await fixture.running.request('GET', '/profile', { token: other.body.accessToken })).status).toBe(401);
   });
+
+  it('signs out every session whose refresh cookie verifies, whichever comes first, and nothing a bare id names', async () => {
+    const own = await browserLogin('alice');
+    const planted = await browserLogin('bob');
+    const bystander = await browserLogin('bob');
+    const ownSid = own.body.sessionId as string;
+    // A planted cookie, read first, must not keep the browser's own session alive; an id is not a token and revokes nothing.
+    const cookie = [`${COOKIE}=`, `${COOKIE}=garbage`, `${COOKIE}=${bystander.body.sessionId}`, planted.cookie, own.cookie].join('; ');
+    const logout = await fixture.running.request('POST', '/auth/browser/logout', { headers: { ...sameOrigin(), cookie } });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.get('set-cookie')).toMatch(new RegExp(`^${COOKIE}=; Max-Age=0; Path=/;`));
+    expect((await fixture.running.request('GET', '/profile', { token: own.body.accessToken })).body.code).toBe('TOKEN_REVOKED');
+    expect((await fixture.running.request('GET', '/profile', { token: planted.body.accessToken })).body.code).toBe('TOKEN_REVOKED');
+    expect((await fixture.running.request('GET', '/profile', { token: bystander.body.accessToken })).status).toBe(200);
+    const refresh = await fixture.running.request('POST', '/auth/browser/refresh', { headers: { ...sameOrigin(), cookie: own.cookie } });
+    expect({ status: refresh.status, code: refresh.body.code, sid: ownSid }).toEqual({ status: 401, code: 'TOKEN_REVOKED', sid: ownSid });
+  });
+
+  it('revokes the session of the refresh cookie a new login replaces, whoever signs in, and never the new one', async () => {
+    const first = await browserLogin('alice');
+    const again = await fixture.running.request('POST', '/auth/browser/login', {
+      body: { username: 'alice', password: 'alice-password' }, headers: { ...sameOrigin(), cookie: first.cookie },
+    });
+    expect(again.status).toBe(200);
+    expect((await fixture.running.request('GET', '/profile', { token: first.body.accessToken })).body.code).toBe('TOKEN_REVOKED');
+    expect((await fixture.running.request('GET', '/profile', { token: again.body.accessToken })).status).toBe(200);
+
+    // Another person on the same browser: the previous person's session cannot be reached from it any more either.
+    const againCookie = `${COOKIE}=${/^[^=]+=([\w.-]+)/.exec(again.headers.get('set-cookie')!)![1]}`;
+    const other = await fixture.running.request('POST', '/auth/browser/login', {
+      body: { username: 'bob', password: 'bob-password' }, headers: { ...sameOrigin(), cookie: `${againCookie}; ${COOKIE}=not-a-token` },
+    });
+    expect(other.status).toBe(200);
+    expect((await fixture.running.request('GET', '/profile', { token: again.body.accessToken })).body.code).toBe('TOKEN_REVOKED');
+    expect((await fixture.running.request('GET', '/profile', { token: other.body.accessToken })).status).toBe(200);
+  });
+
+  it('refuses its own Origin when the browser says the request is cross-site, without echoing the header', async () => {
+    const { cookie } = await browserLogin('alice');
+    for (const fetchSite of ['cross-site', 'same-site', '<b>x</b>']) {
+      const answer = await fixture.running.request('POST', '/auth/browser/refresh', { headers: { ...sameOrigin(), cookie, 'sec-fetch-site': fetchSite } });
+      expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 403, code: 'CROSS_SITE_REQUEST_REFUSED' });
+      expect(answer.body.message).not.toContain(fetchSite);
+      expect(answer.headers.get('set-cookie')).toBeNull();
+    }
+    const served = await fixture.running.request('POST', '/auth/browser/refresh', { headers: { ...sameOrigin(), cookie, 'sec-fetch-site': 'same-origin' } });
+    expect(served.status).toBe(200);
+  });
+});
+
+describe('browser sessions with a listed origin and a cookie without prefix', () => {
+  const fixture = useExampleApp({
+    tokenTracking: { browserSessions: { loginUrl: 'spa', cookie: { path: '/auth/browser' }, csrf: { allowedOrigins: ['https://app.example.test'] } } },
+  });
+  const NAME = '__Secure-token-tracking-refresh';
+
+  it('serves a listed origin\'s cross-site request, and deletes a cookie planted on the logout route\'s own path', async () => {
+    const listed = { origin: 'https://app.example.test', 'sec-fetch-site': 'cross-site', 'x-token-tracking-csrf': '1' };
+    const login = await fixture.running.request('POST', '/auth/browser/login', { body: { username: 'alice', password: 'alice-password' }, headers: listed });
+    expect(login.status).toBe(200);
+    const value = new RegExp(`^${NAME}=([\\w.-]+); Max-Age=\\d+; Path=/auth/browser; Secure; HttpOnly; SameSite=Strict$`).exec(login.headers.get('set-cookie')!)?.[1];
+    expect(value).toBeDefined();
+    const refresh = await fixture.running.request('POST', '/auth/browser/refresh', { headers: { ...listed, cookie: `${NAME}=${value}` } });
+    expect(refresh.status).toBe(200);
+    const next = /^[^=]+=([\w.-]+)/.exec(refresh.headers.get('set-cookie')!)![1];
+
+    const logout = await fixture.running.request('POST', '/auth/browser/logout', { headers: { ...listed, cookie: `${NAME}=planted; ${NAME}=${next}` } });
+    expect(logout.status).toBe(204);
+    const cleared = logout.headers.getSetCookie();
+    expect(cleared).toHaveLength(2);
+    expect(cleared[0]).toMatch(new RegExp(`^${NAME}=; Max-Age=0; Path=/auth/browser;`));
+    expect(cleared[1]).toMatch(new RegExp(`^${NAME}=; Max-Age=0; Path=/auth/browser/logout;`));
+    expect((await fixture.running.request('GET', '/profile', { token: refresh.body.accessToken })).body.code).toBe('TOKEN_REVOKED');
+  });
 });
 
 describe('the bearer mode, without browser sessions', () => {
@@ -70,5 +144,12 @@ describe('the bearer mode, without browser sessions', () => {
     expect((await fixture.running.request('POST', '/auth/browser/refresh', { headers: { 'x-token-tracking-csrf': '1' } })).status).toBe(404);
     const current = await fixture.running.request('DELETE', '/auth/sessions/current', { token });
     expect({ status: current.status, cookie: current.headers.get('set-cookie') }).toEqual({ status: 204, cookie: null });
+  });
+
+  it('answers the bearer login and refresh with no-store: their bodies hold both tokens', async () => {
+    const login = await fixture.running.request('POST', '/auth/login', { body: { username: 'bob', password: 'bob-password' } });
+    expect({ status: login.status, cacheControl: login.headers.get('cache-control') }).toEqual({ status: 200, cacheControl: 'no-store' });
+    const refresh = await fixture.running.request('POST', '/auth/refresh', { body: { refreshToken: login.body.refreshToken } });
+    expect({ status: refresh.status, cacheControl: refresh.headers.get('cache-control') }).toEqual({ status: 200, cacheControl: 'no-store' });
   });
 });
