@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, HttpStatus, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiBody, ApiConflictResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public, TokenPair, TokenTrackingService } from '../../src/index.js';
@@ -25,6 +25,7 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(HttpStatus.OK)
+  @Header('Cache-Control', 'no-store') // the body holds tokens: no cache, shared or the browser's, may keep it
   @ApiBody({ schema: { properties: { username: { type: 'string' }, password: { type: 'string' } } } })
   @ApiOkResponse({ description: 'An access token and a refresh token' })
   @ApiConflictResponse({ description: 'Too many active sessions (MAX_SESSIONS_EXCEEDED)' })
@@ -50,6 +51,7 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
+  @Header('Cache-Control', 'no-store') // the body holds tokens: no cache, shared or the browser's, may keep it
   @ApiBody({ schema: { properties: { refreshToken: { type: 'string' } } } })
   @ApiOkResponse({ description: 'A new access token and refresh token' })
   @ApiUnauthorizedResponse({ description: 'Refresh token invalid, expired, revoked or reused (REFRESH_TOKEN_REUSED)' })

@@ -11,7 +11,7 @@ interface HeaderTarget {
 }
 
 /** Served as the page is: a strict CSP, so that even injected markup could not run script or send the token elsewhere. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const FILES: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'spa.js': 'text/javascript; charset=utf-8', 'spa.css': 'text/css; charset=utf-8' };
 
 /**

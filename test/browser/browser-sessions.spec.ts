@@ -116,6 +116,8 @@ describeInChromium.each([['Express', 'express'], ['Fastify', 'fastify']] as cons
     expect(cookie!.expires - Date.now() / 1000).toBeLessThan(2_592_000 + 120);
     const refreshToken = cookie!.value;
     expect(claimsOf(refreshToken).sid).toBeTruthy();
+    // The page, its icon included, loads under its strict policy.
+    expect(await page.evaluate('window.__cspViolations ?? []')).toEqual([]);
 
     // A reload signs in silently from the cookie; the dashboard too, without a token anywhere in its address.
     await page.reload();

@@ -248,6 +248,16 @@ describeInChromium('the sessions dashboard in headless Chromium', () => {
       await page.locator('#token-input').waitFor();
       expect(await page.locator('.session').count()).toBe(0);
       expect(await page.evaluate(`sessionStorage.getItem(${JSON.stringify(STORAGE_KEY)})`)).toBeNull();
+
+      // Links other tools build put it in the query as well; the page keeps the rest of its address.
+      for (const [address, kept] of [[`?token=${mac}`, ''], [`?view=mine&access_token=${mac}`, '?view=mine'], [`#access_token=${mac}&tab=2`, '#tab=2']] as const) {
+        await page.goto('about:blank');
+        await page.goto(`${fixture.running.baseUrl}/sessions-dashboard${address}`);
+        await page.locator('#notice', { hasText: 'A token in the page\'s address is not accepted' }).waitFor();
+        expect(page.url()).not.toContain(mac);
+        expect(page.url()).toBe(`${fixture.running.baseUrl}/sessions-dashboard${kept}`);
+        expect(await page.locator('.session').count()).toBe(0);
+      }
       expect((await fixture.running.request('DELETE', '/auth/sessions/current', { token: mac })).status).toBe(204);
     });
 

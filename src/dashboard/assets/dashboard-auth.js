@@ -44,9 +44,14 @@ export function cleanToken(/** @type {string} */ raw) {
   return /^[\x21-\x7e]+$/.test(token) ? token : null;
 }
 
+/** Parameters that carry a token in the links other tools build (`?token=`, `#access_token=`). */
+const TOKEN_PARAMETERS = ['token', 'access_token'];
+
 /**
  * Earlier versions kept the token in sessionStorage and took it from a
- * `#token=` fragment: both are cleared. Returns whether the address held a token.
+ * `#token=` fragment: both are cleared, and a token in the query or the
+ * fragment is taken out of the address (and so out of the history entry)
+ * before anything else runs. Returns whether the address held a token.
  */
 export function forgetLegacyTokens() {
   try {
@@ -54,12 +59,17 @@ export function forgetLegacyTokens() {
   } catch {
     // Storage disabled: nothing was kept there.
   }
-  if (!location.hash.startsWith('#')) return false;
-  const params = new URLSearchParams(location.hash.slice(1));
-  if (!params.has('token')) return false;
-  params.delete('token');
-  const rest = params.toString();
-  history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  const query = new URLSearchParams(location.search);
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const held = TOKEN_PARAMETERS.filter((name) => query.has(name) || fragment.has(name));
+  if (held.length === 0) return false;
+  for (const name of held) {
+    query.delete(name);
+    fragment.delete(name);
+  }
+  const search = query.toString();
+  const hash = fragment.toString();
+  history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${hash ? `#${hash}` : ''}`);
   return true;
 }
 
