@@ -9,6 +9,13 @@ type CookieSettings = ResolvedBrowserSessions['cookie'];
  * header in place), and so that a second cookie of the same name — planted
  * by a sibling subdomain with a wider `Domain` or a longer `Path` — is seen
  * rather than silently preferred or ignored.
+ *
+ * Names are compared exactly, around them only the spaces and tabs the
+ * header's grammar allows (RFC 6265 §5.2) taken off. `String.trim` would
+ * also take off U+00A0, which is what Node makes of a byte 0xA0: a browser
+ * stores `\xA0__Host-name` as a name of its own, without the prefix's
+ * rules, so a sibling host may set it for the whole site, and trimmed it
+ * would be read as the `__Host-` cookie.
  */
 export function refreshCookieValues(headers: Readonly<Record<string, string | string[] | undefined>>, name: string): string[] {
   const header = headers.cookie;
@@ -16,11 +23,15 @@ export function refreshCookieValues(headers: Readonly<Record<string, string | st
   const values: string[] = [];
   for (const pair of text.split(';')) {
     const equals = pair.indexOf('=');
-    if (equals < 0 || pair.slice(0, equals).trim() !== name) continue;
-    const value = pair.slice(equals + 1).trim();
+    if (equals < 0 || trimSpacesAndTabs(pair.slice(0, equals)) !== name) continue;
+    const value = trimSpacesAndTabs(pair.slice(equals + 1));
     values.push(value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
   }
   return values;
+}
+
+function trimSpacesAndTabs(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /**
