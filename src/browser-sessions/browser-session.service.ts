@@ -25,12 +25,7 @@ export interface BrowserSessionTokens {
 }
 
 /** An Express or Fastify request, as the cookie routes read it. */
-export type BrowserRequest = RequestLike & OriginCheckedRequest & {
-  /** The path as the client sent it (Express), before any router stripped a mount point. */
-  readonly originalUrl?: string;
-  /** The path as the client sent it (Fastify, Node). */
-  readonly url?: string;
-};
+export type BrowserRequest = RequestLike & OriginCheckedRequest;
 
 /**
  * The refresh token as an HttpOnly cookie (with `browserSessions`): the
@@ -68,11 +63,8 @@ export class BrowserSessionService {
       await this.tokens.revokeToken(pair.sessionId, { reason: 'cross-site-login' }).catch(() => undefined);
       throw error;
     }
-    for (const replaced of await this.verifiedRefreshCookies(request)) {
-      if (replaced.sessionId === pair.sessionId) continue;
-      // The login itself succeeded: an outage here leaves the old session to expire, as it would have without this.
-      await this.tokens.revokeToken(replaced.token, { reason: 'replaced-by-login' }).catch(() => undefined);
-    }
+    // The login itself succeeded: an outage here leaves the old session to expire, as it would have without this.
+    await this.endCookieSessions(request, 'replaced-by-login', pair.sessionId).catch(() => undefined);
     return this.deliver(response, pair);
   }
 
@@ -84,7 +76,7 @@ export class BrowserSessionService {
    */
   async refresh(request: BrowserRequest, response: unknown): Promise<BrowserSessionTokens> {
     this.refuseCrossOriginRequest(request);
-    const refreshToken = this.presentedRefreshToken(request, response);
+    const refreshToken = await this.presentedRefreshToken(request, response);
     try {
       return this.deliver(response, await this.tokens.refresh(refreshToken, request));
     } catch (error) {
@@ -104,30 +96,13 @@ export class BrowserSessionService {
    */
   async signOut(request: BrowserRequest, response: unknown): Promise<void> {
     this.refuseCrossOriginRequest(request);
-    for (const presented of await this.verifiedRefreshCookies(request)) {
-      try {
-        await this.tokens.revokeToken(presented.token, { reason: 'logout' });
-      } catch (error) {
-        const over = error instanceof TokenTrackingError && [401, 404, 409].includes(error.getStatus());
-        if (!over) throw error;
-      }
-    }
-    this.clearCookie(response, request);
+    await this.endCookieSessions(request, 'logout');
+    this.clearCookie(response);
   }
 
-  /**
-   * Deletes this browser's refresh cookie (the session routes do it when a
-   * user signs this device out). Given the request, a cookie of the same
-   * name planted on its path (one a sibling host set with a longer `Path`,
-   * which the cookie's own deletion does not reach) is deleted as well.
-   */
-  clearCookie(response: unknown, request?: BrowserRequest): void {
+  /** Deletes this browser's refresh cookie (the session routes do it when a user signs this device out). */
+  clearCookie(response: unknown): void {
     appendSetCookie(response, clearedCookieLine(this.settings.cookie));
-    const path = request === undefined ? null : requestPath(request);
-    // A __Host- cookie can only have Path=/, and a browser ignores a __Host- line with any other.
-    if (path !== null && path !== this.settings.cookie.path && !this.settings.cookie.name.startsWith('__Host-')) {
-      appendSetCookie(response, clearedCookieLine({ ...this.settings.cookie, path }));
-    }
   }
 
   /** Throws `CrossSiteRequestRefusedError` (403) unless the request comes from the application's own pages. */
@@ -153,16 +128,38 @@ export class BrowserSessionService {
   /**
    * The one refresh cookie of the request. Two of the same name mean that
    * another host of the site planted one (cookie tossing: without the
-   * `__Host-` prefix a sibling subdomain can): neither is trusted.
+   * `__Host-` prefix a sibling subdomain can): neither is trusted. The
+   * sessions of both end, as the browser's own could never be refreshed
+   * again once its cookie is deleted here, yet would stay active.
    */
-  private presentedRefreshToken(request: BrowserRequest, response: unknown): string {
+  private async presentedRefreshToken(request: BrowserRequest, response: unknown): Promise<string> {
     const values = refreshCookieValues(request.headers, this.settings.cookie.name).filter((value) => value !== '');
     if (values.length === 0) throw new MissingTokenError('no refresh cookie: sign in first');
     if (values.length > 1) {
-      this.clearCookie(response, request);
+      this.clearCookie(response);
+      // Refused either way: an outage leaves those sessions to expire.
+      await this.endCookieSessions(request, 'cookie-conflict').catch(() => undefined);
       throw new InvalidTokenError('two refresh cookies of the same name: one was planted by another host of this site; sign in again');
     }
     return values[0]!;
+  }
+
+  /**
+   * Revokes the session of every refresh cookie of the request that
+   * verifies (all of them, so that a planted one read first cannot shield
+   * the browser's own), but `keepSessionId`'s. A session already over is
+   * skipped; an outage is thrown.
+   */
+  private async endCookieSessions(request: BrowserRequest, reason: string, keepSessionId?: string): Promise<void> {
+    for (const presented of await this.verifiedRefreshCookies(request)) {
+      if (presented.sessionId === keepSessionId) continue;
+      try {
+        await this.tokens.revokeToken(presented.token, { reason });
+      } catch (error) {
+        const over = error instanceof TokenTrackingError && [401, 404, 409].includes(error.getStatus());
+        if (!over) throw error;
+      }
+    }
   }
 
   /**
@@ -181,10 +178,3 @@ export class BrowserSessionService {
   }
 }
 
-/** The request's path without its query, or `null` when the framework gave none that can be a cookie's `Path`. */
-function requestPath(request: BrowserRequest): string | null {
-  const url = request.originalUrl ?? request.url;
-  if (typeof url !== 'string') return null;
-  const path = url.split('?')[0]!;
-  return /^\/[\x21-\x3a\x3c-\x7e]*$/.test(path) ? path : null;
-}

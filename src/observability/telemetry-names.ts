@@ -27,7 +27,7 @@ export const METRIC = {
  */
 export const REVOCATION_REASON_VALUES = [
   'revoked', 'revoke-others', 'revoke-all', 'logout', 'logout-everywhere', 'admin-revoke', 'admin-revoke-all',
-  'evicted', 'refresh-token-reuse', 'idle-timeout', 'max-lifetime', 'cross-site-login', 'replaced-by-login', 'custom',
+  'evicted', 'refresh-token-reuse', 'idle-timeout', 'max-lifetime', 'cross-site-login', 'replaced-by-login', 'cookie-conflict', 'custom',
 ] as const;
 
 /** A revocation reason as metrics and spans carry it: one of `REVOCATION_REASON_VALUES`. */
