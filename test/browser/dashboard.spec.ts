@@ -250,7 +250,13 @@ describeInChromium('the sessions dashboard in headless Chromium', () => {
       expect(await page.evaluate(`sessionStorage.getItem(${JSON.stringify(STORAGE_KEY)})`)).toBeNull();
 
       // Links other tools build put it in the query as well; the page keeps the rest of its address.
-      for (const [address, kept] of [[`?token=${mac}`, ''], [`?view=mine&access_token=${mac}`, '?view=mine'], [`#access_token=${mac}&tab=2`, '#tab=2']] as const) {
+      const addresses = [
+        [`?token=${mac}`, ''], [`?view=mine&access_token=${mac}`, '?view=mine'], [`#access_token=${mac}&tab=2`, '#tab=2'],
+        [`?TOKEN=${mac}&view=mine`, '?view=mine'], [`?jwt=${mac}`, ''], [`?refresh_token=${mac}`, ''], [`?token[]=${mac}`, ''], [`?token+=${mac}`, ''],
+        // Not a parameter of its own, yet a JWT: the whole query or fragment goes.
+        [`?a=1;token=${mac}`, ''], [`#/sessions?token=${mac}`, ''], [`?view=${encodeURIComponent(mac)}#tab=2`, '#tab=2'],
+      ] as const;
+      for (const [address, kept] of addresses) {
         await page.goto('about:blank');
         await page.goto(`${fixture.running.baseUrl}/sessions-dashboard${address}`);
         await page.locator('#notice', { hasText: 'A token in the page\'s address is not accepted' }).waitFor();

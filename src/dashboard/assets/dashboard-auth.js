@@ -44,14 +44,19 @@ export function cleanToken(/** @type {string} */ raw) {
   return /^[\x21-\x7e]+$/.test(token) ? token : null;
 }
 
-/** Parameters that carry a token in the links other tools build (`?token=`, `#access_token=`). */
-const TOKEN_PARAMETERS = ['token', 'access_token'];
+/** Names that carry a token in the links other tools build, in any case, `[]` or spaces around them. */
+const TOKEN_PARAMETER = /^\s*(access_token|refresh_token|id_token|token|jwt)\s*(\[\])?\s*$/i;
+/** What a JWT looks like once decoded: a JSON header in base64url, then two more parts. */
+const JWT_LIKE = /eyJ[\w-]*\.[\w-]*\.[\w-]*/;
 
 /**
  * Earlier versions kept the token in sessionStorage and took it from a
- * `#token=` fragment: both are cleared, and a token in the query or the
- * fragment is taken out of the address (and so out of the history entry)
- * before anything else runs. Returns whether the address held a token.
+ * `#token=` fragment: both are cleared, and a token in the address is
+ * taken out of it (and so out of the history entry) before anything else
+ * runs: parameters named like one, in the query or the fragment; and when
+ * what is left still holds something shaped like a JWT (`?a=1;token=…`,
+ * `#/route?token=…`), that whole query or fragment. Returns whether the
+ * address held a token.
  */
 export function forgetLegacyTokens() {
   try {
@@ -59,18 +64,30 @@ export function forgetLegacyTokens() {
   } catch {
     // Storage disabled: nothing was kept there.
   }
-  const query = new URLSearchParams(location.search);
-  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const held = TOKEN_PARAMETERS.filter((name) => query.has(name) || fragment.has(name));
-  if (held.length === 0) return false;
-  for (const name of held) {
-    query.delete(name);
-    fragment.delete(name);
-  }
-  const search = query.toString();
-  const hash = fragment.toString();
-  history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${hash ? `#${hash}` : ''}`);
+  const query = withoutTokens(location.search.replace(/^\?/, ''));
+  const fragment = withoutTokens(location.hash.replace(/^#/, ''));
+  if (!query.held && !fragment.held) return false;
+  history.replaceState(history.state, '', `${location.pathname}${query.text ? `?${query.text}` : ''}${fragment.text ? `#${fragment.text}` : ''}`);
   return true;
+}
+
+/** @param {string} text a query or fragment, without its `?` or `#` @returns {{ text: string, held: boolean }} */
+function withoutTokens(text) {
+  const params = new URLSearchParams(text);
+  const named = [...params.keys()].filter((name) => TOKEN_PARAMETER.test(name));
+  for (const name of named) params.delete(name);
+  const rest = named.length > 0 ? params.toString() : text;
+  if (JWT_LIKE.test(decoded(rest))) return { text: '', held: true };
+  return { text: rest, held: named.length > 0 };
+}
+
+/** @param {string} text */
+function decoded(text) {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
 }
 
 /**
