@@ -198,7 +198,8 @@ interface GuardVariant {
 
 /**
  * 1. Guarded requests: the recipes an application chooses between, side by
- * side in rounds interleaved (A D E F D+otel, repeated), each ratio taken
+ * side in rounds interleaved (A O D E F D+otel, repeated; O is the same
+ * handler with no authentication, the ceiling any guard can reach), each ratio taken
  * against A of the same round, on a hot set of 1,000 tokens and on 250,000
  * and BENCH_POPULATION (a million) distinct live tokens (1 % revoked) in
  * round robin. A, D and F are routes of one server process; E and D+otel
@@ -222,6 +223,8 @@ async function guardThroughput(serverUrl: string): Promise<void> {
     for (const { name, population, targeted } of populations) {
       const variants: GuardVariant[] = [
         { key: 'A', name: 'A passport-jwt through @nestjs/passport, no revocation', url: `${main.url}/bench/plain`, counts: false },
+        // The same handler authenticating nobody: what no guard in this server can beat.
+        { key: 'O', name: 'O no authentication (@Public): the ceiling of any guard', url: `${main.url}/bench/open`, counts: false },
         { key: 'D', name: 'D TrackedJwtGuard, defaults (replica, last use)', url: `${main.url}/bench/tracked`, counts: true },
         { key: 'E', name: 'E TrackedJwtGuard, lastUsedIntervalSeconds: 0', url: `${unrecorded.url}/bench/tracked`, counts: true },
         { key: 'F', name: 'F @nestjs/jwt verifyAsync + LRU of revocation answers', url: `${main.url}/bench/lru`, counts: true },
@@ -256,7 +259,8 @@ async function guardThroughput(serverUrl: string): Promise<void> {
         const perRound = rps.get(variant.key)!;
         say(`${variant.name.padEnd(56)} ${fixed(median(perRound), 0).padStart(6)}   ${fixed(ratio(variant.key, 'A'))}   ${fixed(median(p99.get(variant.key)!), 0).padStart(6)}   (${perRound.map((v) => fixed(v, 0)).join(', ')})`);
       }
-      say(`D ÷ F = ${fixed(ratio('D', 'F'))}; E ÷ D = ${fixed(ratio('E', 'D'))}; D+otel ÷ D = ${fixed(ratio('D+otel', 'D'))}; medians of the per-round ratios, p99 the median of the rounds'`);
+      say(`D ÷ F = ${fixed(ratio('D', 'F'))}; E ÷ D = ${fixed(ratio('E', 'D'))}; D+otel ÷ D = ${fixed(ratio('D+otel', 'D'))}; D ÷ O = ${fixed(ratio('D', 'O'))}; medians of the per-round ratios, p99 the median of the rounds'`);
+      say(`O ÷ A = ${fixed(ratio('O', 'A'))}: no guard in this server can be faster than A by more than that`);
       say(`revoked tokens sent to the routes that check revocation: ${revokedSent}, refused with 401: ${revokedRefused}`);
       verdicts.push({ figure: `revoked tokens refused (${name})`, value: `${revokedRefused} of ${revokedSent}`, target: 'all', met: revokedSent > 0 && revokedRefused === revokedSent });
       if (targeted) {
