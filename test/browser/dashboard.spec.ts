@@ -255,6 +255,8 @@ describeInChromium('the sessions dashboard in headless Chromium', () => {
         [`?TOKEN=${mac}&view=mine`, '?view=mine'], [`?jwt=${mac}`, ''], [`?refresh_token=${mac}`, ''], [`?token[]=${mac}`, ''], [`?token+=${mac}`, ''],
         // Not a parameter of its own, yet a JWT: the whole query or fragment goes.
         [`?a=1;token=${mac}`, ''], [`#/sessions?token=${mac}`, ''], [`?view=${encodeURIComponent(mac)}#tab=2`, '#tab=2'],
+        // Dots escaped beside a malformed escape, or escaped twice: still a JWT.
+        [`?x=${mac.replaceAll('.', '%2E')}&y=%`, ''], [`#x=${mac.replaceAll('.', '%252E')}`, ''],
       ] as const;
       for (const [address, kept] of addresses) {
         await page.goto('about:blank');

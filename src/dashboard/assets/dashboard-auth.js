@@ -81,13 +81,20 @@ function withoutTokens(text) {
   return { text: rest, held: named.length > 0 };
 }
 
-/** @param {string} text */
+/**
+ * `text` with its escapes decoded one by one (a malformed one stays as it
+ * is, where `decodeURIComponent` would give up on the whole text), again
+ * until nothing changes, so that a token escaped twice shows too.
+ * @param {string} text
+ */
 function decoded(text) {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
+  let current = text.replace(/\+/g, ' ');
+  for (let pass = 0; pass < 5; pass++) {
+    const next = current.replace(/%([0-9a-f]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === current) break;
+    current = next;
   }
+  return current;
 }
 
 /**
