@@ -199,8 +199,8 @@ interface GuardVariant {
 /**
  * 1. Guarded requests: the recipes an application chooses between, side by
  * side in rounds interleaved (A O D E F D+otel, repeated; O is the same
- * handler with no authentication, the ceiling any guard can reach), each ratio taken
- * against A of the same round, on a hot set of 1,000 tokens and on 250,000
+ * handler with no authentication, the ceiling any guard can reach), each
+ * ratio taken against A of the same round, on a hot set of 1,000 tokens and on 250,000
  * and BENCH_POPULATION (a million) distinct live tokens (1 % revoked) in
  * round robin. A, D and F are routes of one server process; E and D+otel
  * are the same route in processes configured for them.
