@@ -59,6 +59,8 @@ export interface GuardServerSettings {
 
 export interface GuardServer {
   readonly url: string;
+  /** The server process's CPU time so far (user + system), in µs. */
+  cpuMicros(): Promise<number>;
   /** Stops the process and waits for it to exit (and so for its CPU profile to be written). */
   stop(): Promise<void>;
 }
@@ -83,6 +85,10 @@ export async function startGuardServer(serverUrl: string, settings: GuardServerS
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    cpuMicros: () => new Promise<number>((resolve) => {
+      child.once('message', (message) => resolve((message as { cpuMicros: number }).cpuMicros));
+      child.send('cpu');
+    }),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -3,7 +3,8 @@
  * loopback port, with or without the revocation replica (BENCH_CACHE=1),
  * with an OpenTelemetry SDK installed or not (BENCH_TELEMETRY=1), recording
  * each session's last use (the default) or not (BENCH_LAST_USE=0).
- * Prints {"port": N} on stdout once listening; stops on SIGTERM.
+ * Prints {"port": N} on stdout once listening; answers the IPC message
+ * "cpu" with its CPU time so far; stops on SIGTERM.
  */
 import 'reflect-metadata';
 import { createPrismaClient } from '../dev/prisma.js';
@@ -26,6 +27,14 @@ async function main(): Promise<void> {
   while (withCache && !checker.status.synced) await new Promise((resolve) => setTimeout(resolve, 20));
   const address = app.getHttpServer().address() as { port: number };
   process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+  // The server's own CPU time (user + system, µs), asked for around each load: a
+  // cost per request that the load generator's and other processes' share of the
+  // machine does not blur as it blurs requests per second.
+  process.on('message', (message: unknown) => {
+    if (message !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.send!({ cpuMicros: user + system });
+  });
   process.once('SIGTERM', () => {
     void app.close().then(() => prisma.$disconnect()).then(() => process.exit(0));
   });

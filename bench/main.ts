@@ -38,7 +38,7 @@ import { RevocationReplica } from '../src/revocation/revocation-replica.js';
 import { benchOptions, createBenchApp } from './bench-app.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_SECRET } from './bench-keys.js';
 import { fleetBenchmark } from './fleet.js';
-import { CONNECTIONS, load, startGuardServer } from './guard-load.js';
+import { CONNECTIONS, GuardServer, load, startGuardServer } from './guard-load.js';
 import { createTokenPopulation, TokenPopulation } from './token-population.js';
 
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 4);
@@ -85,7 +85,11 @@ const READING_THE_FIGURES = [
   '  real Redis would add a round trip to every miss, and at 250,000 distinct tokens nearly every request',
   '  misses. Visited once every few minutes, each of a million sessions has its last use written on',
   '  nearly every request in D: one batched UPDATE a second, thousands of rows, on the same machine as',
-  '  the server and the load generator; E shows the check itself, answered from memory.',
+  '  the server and the load generator; E shows the check itself, answered from memory. O is the same',
+  '  handler with no authentication: O ÷ A is the most any guard in this server could gain on A. The',
+  '  CPU column is the server process\'s own CPU time a request (user + system, median of the rounds),',
+  '  and "A ÷ it" that of A divided by the variant\'s, per round: on a shared machine it moves far less',
+  '  than requests per second, which also depend on what the load generator and PostgreSQL get of the CPU.',
   '- **The check alone.** In one process, no HTTP: what verifying a token and looking it up in the',
   '  replica costs against verifying it with `jose` or `jsonwebtoken`, which check no revocation.',
   '- **The guard alone.** In one process, no HTTP: `TrackedJwtGuard` calling its strategy itself',
@@ -191,6 +195,7 @@ async function main(): Promise<void> {
 interface GuardVariant {
   readonly key: string;
   readonly name: string;
+  readonly server: GuardServer;
   readonly url: string;
   /** Checks revocation: must refuse every revoked token. */
   readonly counts: boolean;
@@ -222,23 +227,26 @@ async function guardThroughput(serverUrl: string): Promise<void> {
   try {
     for (const { name, population, targeted } of populations) {
       const variants: GuardVariant[] = [
-        { key: 'A', name: 'A passport-jwt through @nestjs/passport, no revocation', url: `${main.url}/bench/plain`, counts: false },
+        { key: 'A', name: 'A passport-jwt through @nestjs/passport, no revocation', server: main, url: `${main.url}/bench/plain`, counts: false },
         // The same handler authenticating nobody: what no guard in this server can beat.
-        { key: 'O', name: 'O no authentication (@Public): the ceiling of any guard', url: `${main.url}/bench/open`, counts: false },
-        { key: 'D', name: 'D TrackedJwtGuard, defaults (replica, last use)', url: `${main.url}/bench/tracked`, counts: true },
-        { key: 'E', name: 'E TrackedJwtGuard, lastUsedIntervalSeconds: 0', url: `${unrecorded.url}/bench/tracked`, counts: true },
-        { key: 'F', name: 'F @nestjs/jwt verifyAsync + LRU of revocation answers', url: `${main.url}/bench/lru`, counts: true },
-        { key: 'D+otel', name: 'D with an OpenTelemetry SDK installed', url: `${instrumented.url}/bench/tracked`, counts: true },
-        ...(targeted ? [] : [{ key: 'D0', name: 'D without the replica (a query a request)', url: `${direct.url}/bench/tracked`, counts: true }]),
+        { key: 'O', name: 'O no authentication (@Public): the ceiling of any guard', server: main, url: `${main.url}/bench/open`, counts: false },
+        { key: 'D', name: 'D TrackedJwtGuard, defaults (replica, last use)', server: main, url: `${main.url}/bench/tracked`, counts: true },
+        { key: 'E', name: 'E TrackedJwtGuard, lastUsedIntervalSeconds: 0', server: unrecorded, url: `${unrecorded.url}/bench/tracked`, counts: true },
+        { key: 'F', name: 'F @nestjs/jwt verifyAsync + LRU of revocation answers', server: main, url: `${main.url}/bench/lru`, counts: true },
+        { key: 'D+otel', name: 'D with an OpenTelemetry SDK installed', server: instrumented, url: `${instrumented.url}/bench/tracked`, counts: true },
+        ...(targeted ? [] : [{ key: 'D0', name: 'D without the replica (a query a request)', server: direct, url: `${direct.url}/bench/tracked`, counts: true }]),
       ];
       for (const variant of variants) await load(variant.url, population, 2, variant.counts);
       const rps = new Map(variants.map((variant) => [variant.key, [] as number[]]));
       const p99 = new Map(variants.map((variant) => [variant.key, [] as number[]]));
+      const cpu = new Map(variants.map((variant) => [variant.key, [] as number[]]));
       let revokedSent = 0;
       let revokedRefused = 0;
       for (let round = 0; round < ROUNDS; round++) {
         for (const variant of variants) {
+          const cpuBefore = await variant.server.cpuMicros();
           const outcome = await load(variant.url, population, ROUND_SECONDS, variant.counts);
+          cpu.get(variant.key)!.push((await variant.server.cpuMicros() - cpuBefore) / outcome.result.requests.total);
           if (outcome.unexpected > 0 || outcome.result.errors > 0) {
             throw new Error(`${variant.name}: ${outcome.unexpected} unexpected responses, ${outcome.result.errors} errors`);
           }
@@ -254,10 +262,12 @@ async function guardThroughput(serverUrl: string): Promise<void> {
       // exposed to the machine's drifting load than a ratio of medians.
       const ratio = (top: string, bottom: string) => median(rps.get(top)!.map((value, round) => value / rps.get(bottom)![round]!));
       say(`### ${name}`);
-      say(`${'variant'.padEnd(56)} ${'req/s'.padStart(6)}   ÷ A    p99 ms   (req/s of each round)`);
+      // Server CPU a request, A's ÷ the variant's: above 1, cheaper than A.
+      const cpuRatio = (key: string) => median(cpu.get('A')!.map((value, round) => value / cpu.get(key)![round]!));
+      say(`${'variant'.padEnd(56)} ${'req/s'.padStart(6)}   ÷ A    p99 ms   CPU µs/req   A ÷ it   (req/s of each round)`);
       for (const variant of variants) {
         const perRound = rps.get(variant.key)!;
-        say(`${variant.name.padEnd(56)} ${fixed(median(perRound), 0).padStart(6)}   ${fixed(ratio(variant.key, 'A'))}   ${fixed(median(p99.get(variant.key)!), 0).padStart(6)}   (${perRound.map((v) => fixed(v, 0)).join(', ')})`);
+        say(`${variant.name.padEnd(56)} ${fixed(median(perRound), 0).padStart(6)}   ${fixed(ratio(variant.key, 'A'))}   ${fixed(median(p99.get(variant.key)!), 0).padStart(6)}   ${fixed(median(cpu.get(variant.key)!), 0).padStart(10)}   ${fixed(cpuRatio(variant.key)).padStart(6)}   (${perRound.map((v) => fixed(v, 0)).join(', ')})`);
       }
       say(`D ÷ F = ${fixed(ratio('D', 'F'))}; E ÷ D = ${fixed(ratio('E', 'D'))}; D+otel ÷ D = ${fixed(ratio('D+otel', 'D'))}; D ÷ O = ${fixed(ratio('D', 'O'))}; medians of the per-round ratios, p99 the median of the rounds'`);
       say(`O ÷ A = ${fixed(ratio('O', 'A'))}: no guard in this server can be faster than A by more than that`);

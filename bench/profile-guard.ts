@@ -1,9 +1,9 @@
 /**
  * `node .build/bench/profile-guard.js [route ...]`: a CPU profile of a guard
- * server under load, one server process a route (`plain`, `tracked`,
- * `tracked-no-last-use`, default all three), on BENCH_POPULATION distinct
+ * server under load, one server process a route (`open`, `plain`, `lru`,
+ * `tracked`, `tracked-no-last-use`, default all), on BENCH_POPULATION distinct
  * live tokens (default 250,000, 1 % revoked) for BENCH_PROFILE_SECONDS
- * (default 20). Prints the frames and the packages with the most self time;
+ * (default 20). Prints the server's CPU time a request, the frames and the packages with the most self time;
  * the profiles stay in .build/profiles for Chrome DevTools.
  */
 import 'reflect-metadata';
@@ -19,7 +19,9 @@ import { createTokenPopulation } from './token-population.js';
 const POPULATION = Number(process.env.BENCH_POPULATION ?? 250_000);
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 20);
 const ROUTES = {
+  'open': { path: '/bench/open', recordLastUse: true, counts: false },
   'plain': { path: '/bench/plain', recordLastUse: true, counts: false },
+  'lru': { path: '/bench/lru', recordLastUse: true, counts: true },
   'tracked': { path: '/bench/tracked', recordLastUse: true, counts: true },
   'tracked-no-last-use': { path: '/bench/tracked', recordLastUse: false, counts: true },
 } as const;
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
         await server.stop();
       }
       const summary = await summarizeCpuProfile(join(dir, `${name}.cpuprofile`));
-      console.log(`## ${name}: ${requests} requests measured, ${summary.totalMs.toFixed(0)} ms of CPU in the profile (warm-up and start included)`);
+      console.log(`## ${name}: ${requests} requests measured, ${summary.totalMs.toFixed(0)} ms of CPU in the profile (warm-up and start included), ${(summary.totalMs * 1000 / requests).toFixed(1)} µs a request`);
       for (const { frame, share } of summary.places) console.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${frame}`);
       console.log('  top frames by self time:');
       for (const { frame, share } of summary.frames) console.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${frame}`);

@@ -7,6 +7,7 @@ import { TrackedJwtStrategy } from './http/tracked-jwt.strategy.js';
 import { RESOLVED_OPTIONS } from './internal.constants.js';
 import { SessionIssuer } from './issuance/session-issuer.js';
 import { TokenSigner } from './jwt/token-signer.js';
+import { AccessTokenCheck } from './jwt/access-token-check.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { IdleSessionSweeper } from './lifecycle/idle-session-sweeper.js';
 import { PurgeScheduler } from './lifecycle/purge-scheduler.js';
@@ -80,6 +81,7 @@ const providers: Provider[] = [
   TokenTrackingService,
   SessionActivityRecorder,
   IdleDeadlineCheck,
+  AccessTokenCheck,
   PurgeScheduler,
   IdleSessionSweeper,
   TrackedJwtStrategy,

@@ -1,16 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TokenTypeMismatchError } from './errors/token-type-mismatch.error.js';
 import { IssueContextSource } from './issuance/issue-context.js';
 import { GeneratedToken, TokenPair } from './issuance/issued-tokens.js';
 import { IssueOptions, SessionIssuer } from './issuance/session-issuer.js';
+import { AccessTokenCheck } from './jwt/access-token-check.js';
 import { TokenData, VerifiedToken } from './jwt/token-claims.js';
-import { TokenVerifier } from './jwt/token-verifier.js';
 import { TokenPurger } from './lifecycle/token-purger.js';
 import { SPAN } from './observability/telemetry-names.js';
 import { TokenTrackingTelemetry } from './observability/token-tracking-telemetry.js';
-import { RevocationChecker } from './revocation/revocation-checker.js';
 import { RevokeOptions, TokenRevoker } from './revocation/token-revoker.js';
-import { IdleDeadlineCheck } from './sessions/idle-deadline-check.js';
 import { SessionDirectory } from './sessions/session-directory.js';
 import { KeyUsage, PageRequest, PurgeOutcome } from './store/token-store.interface.js';
 import { TrackedSession, TrackedToken } from './store/tracked-session.js';
@@ -27,11 +24,9 @@ export class TokenTrackingService<TData extends object = TokenData> {
     @Inject(SessionIssuer) private readonly issuer: SessionIssuer,
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
     @Inject(SessionDirectory) private readonly directory: SessionDirectory,
-    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
-    @Inject(RevocationChecker) private readonly revocations: RevocationChecker,
+    @Inject(AccessTokenCheck) private readonly accessTokens: AccessTokenCheck,
     @Inject(TokenPurger) private readonly purger: TokenPurger,
     @Inject(TokenTrackingTelemetry) private readonly telemetry: TokenTrackingTelemetry,
-    @Inject(IdleDeadlineCheck) private readonly idleDeadlines: IdleDeadlineCheck,
   ) {}
 
   /**
@@ -75,16 +70,7 @@ export class TokenTrackingService<TData extends object = TokenData> {
    * is refused.
    */
   async parseToken(token: string): Promise<VerifiedToken<TData>> {
-    try {
-      const verified = await this.verifier.verify(token);
-      if (verified.tokenUse !== 'access') throw new TokenTypeMismatchError('access');
-      if (await this.revocations.isRevoked(verified)) throw await this.idleDeadlines.revokedError(verified);
-      await this.idleDeadlines.assertWithinDeadline(verified);
-      return verified as VerifiedToken<TData>;
-    } catch (error) {
-      this.telemetry.rejected(error);
-      throw error;
-    }
+    return this.accessTokens.check(token) as VerifiedToken<TData> | Promise<VerifiedToken<TData>>;
   }
 
   /** The user's active sessions (a pair and its rotations count once). */

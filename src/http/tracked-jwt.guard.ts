@@ -67,7 +67,8 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     if (!once) delete request[VERIFIED_SESSION];
     const strategy = this.throughPassport ? null : this.ownStrategy();
     if (strategy) {
-      request[this.userProperty()] = await this.authenticate(strategy, request, context);
+      const user = this.authenticate(strategy, request, context);
+      request[this.userProperty()] = user instanceof Promise ? await user : user;
     } else {
       await super.canActivate(context);
     }
@@ -101,20 +102,31 @@ export class TrackedJwtGuard extends PassportAuthGuard {
    * What `passport.authenticate` would do with the strategy, in the same
    * order and with the same arguments to `handleRequest`: a refusal is
    * `(null, false, error, 401)`, any other failure `(error)`, a success
-   * `(null, user)`.
+   * `(null, user)`. Answers at once when the strategy does (see
+   * `AccessTokenCheck`); a strategy whose `validate` is overridden is
+   * called through it.
    */
-  private async authenticate(strategy: TrackedJwtStrategy, request: AuthenticatedRequest, context: ExecutionContext): Promise<unknown> {
+  private authenticate(strategy: TrackedJwtStrategy, request: AuthenticatedRequest, context: ExecutionContext): unknown {
     const token = strategy.extractToken(request);
     if (!token) return this.verdict(request, context, null, false, new MissingTokenError(), 401);
     let user: unknown;
     try {
-      user = await strategy.validate(request, token);
+      user = strategy.validate === TrackedJwtStrategy.prototype.validate ? strategy.validateNow(request, token) : strategy.validate(request, token);
     } catch (error) {
-      if (isTokenRefusal(error)) return this.verdict(request, context, null, false, error, 401);
-      return this.verdict(request, context, error instanceof Error ? error : new Error(`token verification failed: ${String(error)}`), undefined, undefined, undefined);
+      return this.failed(request, context, error);
     }
+    if (user instanceof Promise) return user.then((found) => this.succeeded(request, context, found), (error: unknown) => this.failed(request, context, error));
+    return this.succeeded(request, context, user);
+  }
+
+  private succeeded(request: AuthenticatedRequest, context: ExecutionContext, user: unknown): unknown {
     if (!user) return this.verdict(request, context, new Error('token verification failed: no user'), undefined, undefined, undefined);
     return this.verdict(request, context, null, user, undefined, undefined);
+  }
+
+  private failed(request: AuthenticatedRequest, context: ExecutionContext, error: unknown): unknown {
+    if (isTokenRefusal(error)) return this.verdict(request, context, null, false, error, 401);
+    return this.verdict(request, context, error instanceof Error ? error : new Error(`token verification failed: ${String(error)}`), undefined, undefined, undefined);
   }
 
   private verdict(request: AuthenticatedRequest, context: ExecutionContext, error: unknown, user: unknown, info: unknown, status: number | undefined): unknown {

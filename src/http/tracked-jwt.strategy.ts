@@ -3,11 +3,13 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy as PassportStrategyBase } from 'passport-strategy';
 import { MissingTokenError } from '../errors/missing-token.error.js';
 import { UserRejectedError } from '../errors/user-rejected.error.js';
+import { AccessTokenCheck } from '../jwt/access-token-check.js';
+import { VerifiedToken } from '../jwt/token-claims.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { SessionActivityRecorder } from '../lifecycle/session-activity-recorder.js';
 import { JwtFromRequest } from '../options/jwt-from-request.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
-import { TokenTrackingService } from '../token-tracking.service.js';
+import { ResolveUser } from '../options/token-tracking-options.interface.js';
 import { AuthenticatedRequest } from './request-of-context.js';
 import { VERIFIED_SESSION } from './session-key.js';
 import { isTokenRefusal } from './token-refusal.js';
@@ -79,7 +81,7 @@ class BearerTokenStrategy extends Strategy {
 @Injectable()
 export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy) implements OnModuleInit, OnModuleDestroy {
   constructor(
-    @Inject(TokenTrackingService) private readonly tokens: TokenTrackingService,
+    @Inject(AccessTokenCheck) private readonly accessTokens: AccessTokenCheck,
     @Inject(SessionActivityRecorder) private readonly activity: SessionActivityRecorder,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTokenTrackingOptions,
   ) {
@@ -95,11 +97,26 @@ export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy) im
   }
 
   async validate(request: AuthenticatedRequest, token: string): Promise<unknown> {
-    const session = await this.tokens.parseToken(token);
+    return this.validateNow(request, token);
+  }
+
+  /**
+   * `validate` answering at once when nothing has to be waited for (see
+   * `AccessTokenCheck`) and there is no `resolveUser`: the guard's path.
+   */
+  validateNow(request: AuthenticatedRequest, token: string): unknown {
+    const session = this.accessTokens.check(token);
+    return session instanceof Promise ? session.then((found) => this.accept(request, found)) : this.accept(request, session);
+  }
+
+  private accept(request: AuthenticatedRequest, session: VerifiedToken): unknown {
     this.activity.touch(session.sessionId);
     request[VERIFIED_SESSION] = session;
     const resolveUser = this.options.resolveUser;
-    if (!resolveUser) return session;
+    return resolveUser ? this.resolvedUser(resolveUser, session, request) : session;
+  }
+
+  private async resolvedUser(resolveUser: ResolveUser, session: VerifiedToken, request: AuthenticatedRequest): Promise<unknown> {
     const user = await resolveUser(session, request);
     if (user === null || user === undefined) throw new UserRejectedError();
     return user;

@@ -27,14 +27,24 @@ export class TokenVerifier {
   constructor(private readonly options: ResolvedTokenTrackingOptions) {}
 
   async verify(token: unknown): Promise<VerifiedToken> {
+    return this.verifyNow(token);
+  }
+
+  /**
+   * `verify` answering at once when the key is at hand (any local key):
+   * the verified token, or a synchronous throw. A Promise only when the key
+   * must be fetched (a JWKS). For the per-request path, where every Promise
+   * is an allocation and a turn of the microtask queue.
+   */
+  verifyNow(token: unknown): VerifiedToken | Promise<VerifiedToken> {
     if (typeof token !== 'string') throw new InvalidTokenError('invalid token: expected a string');
     if (token.length < MIN_TOKEN_LENGTH) throw new InvalidTokenError(ErrorMessages.TOKEN_TOO_SMALL);
     if (token.length > this.options.maxTokenSize) throw new TokenTooLargeError();
     const jws = parseJws(token);
+    const keyId = typeof jws.header.kid === 'string' ? jws.header.kid : null;
     const found = this.options.keys.keyFor(jws.header);
-    // A local key is at hand: waiting for it would only cost a turn of the microtask queue.
-    const claims = verifyJws(jws, found instanceof Promise ? await found : found);
-    return this.checkClaims(claims, typeof jws.header.kid === 'string' ? jws.header.kid : null);
+    if (found instanceof Promise) return found.then((key) => this.checkClaims(verifyJws(jws, key), keyId));
+    return this.checkClaims(verifyJws(jws, found), keyId);
   }
 
   private checkClaims(claims: Record<string, unknown>, keyId: string | null): VerifiedToken {

@@ -125,6 +125,14 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
   }
 
   async isRevoked(token: TokenIdentity): Promise<boolean> {
+    return this.isRevokedNow(token);
+  }
+
+  /**
+   * `isRevoked` answering at once (a boolean, or a synchronous throw) when
+   * the replica can answer; a Promise only when the database is asked.
+   */
+  isRevokedNow(token: TokenIdentity): boolean | Promise<boolean> {
     const started = this.checkObserver ? performance.now() : 0;
     const replica = this.replica;
     if (replica) {
@@ -138,6 +146,10 @@ export class RevocationChecker implements OnModuleInit, OnApplicationShutdown {
         throw new TokenStoreUnavailableError();
       }
     }
+    return this.askStore(token, started);
+  }
+
+  private async askStore(token: TokenIdentity, started: number): Promise<boolean> {
     try {
       const revoked = await this.store.isRevoked(token);
       this.checkObserver?.(performance.now() - started, 'database');

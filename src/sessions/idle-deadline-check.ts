@@ -47,8 +47,12 @@ export class IdleDeadlineCheck {
     this.idleMs = idleSeconds === null ? null : idleSeconds * 1000;
   }
 
-  /** Throws `SessionIdleTimeoutError` when the token's session is past its idle deadline. */
-  async assertWithinDeadline(token: TokenIdentity): Promise<void> {
+  /**
+   * Throws `SessionIdleTimeoutError` when the token's session is past its
+   * idle deadline. Answers at once (undefined) when no query is needed; a
+   * Promise only when the session's last use must be read.
+   */
+  assertWithinDeadline(token: TokenIdentity): void | Promise<void> {
     if (this.idleMs === null || !this.store.lastActiveAtOf) return;
     const now = this.options.clock();
     const known = Math.max(
@@ -57,11 +61,15 @@ export class IdleDeadlineCheck {
       this.lastUseRead.get(token.sessionId) ?? -Infinity,
     );
     if (now < known + this.idleMs) return;
+    return this.checkLastUse(token, now, this.idleMs);
+  }
+
+  private async checkLastUse(token: TokenIdentity, now: number, idleMs: number): Promise<void> {
     const lastActiveAt = await this.readLastUse(token);
     // No such session in the store (never tracked, or purged): nothing here to time out.
     if (lastActiveAt === null) return;
     remember(this.lastUseRead, token.sessionId, lastActiveAt.getTime());
-    if (now < lastActiveAt.getTime() + this.idleMs) return;
+    if (now < lastActiveAt.getTime() + idleMs) return;
     this.activity.reportLateUse(token.sessionId);
     throw new SessionIdleTimeoutError();
   }
