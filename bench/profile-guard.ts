@@ -1,7 +1,8 @@
 /**
  * `node .build/bench/profile-guard.js [route ...]`: a CPU profile of a guard
  * server under load, one server process a route (`open`, `plain`, `lru`,
- * `tracked`, `tracked-no-last-use`, default all), on BENCH_POPULATION distinct
+ * `tracked`, `tracked-no-last-use`, `tracked-otel` (an OpenTelemetry SDK
+ * installed), default all), on BENCH_POPULATION distinct
  * live tokens (default 250,000, 1 % revoked) for BENCH_PROFILE_SECONDS
  * (default 20). Prints the server's CPU time a request, the frames and the packages with the most self time;
  * the profiles stay in .build/profiles for Chrome DevTools.
@@ -24,6 +25,7 @@ const ROUTES = {
   'lru': { path: '/bench/lru', recordLastUse: true, counts: true },
   'tracked': { path: '/bench/tracked', recordLastUse: true, counts: true },
   'tracked-no-last-use': { path: '/bench/tracked', recordLastUse: false, counts: true },
+  'tracked-otel': { path: '/bench/tracked', recordLastUse: true, counts: true, telemetry: true },
 } as const;
 
 async function main(): Promise<void> {
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     for (const name of names) {
       const route = ROUTES[name];
       if (!route) throw new Error(`no route "${name}" (routes: ${Object.keys(ROUTES).join(', ')})`);
-      const server = await startGuardServer(postgres.url, { recordLastUse: route.recordLastUse, cpuProfile: { dir, name } });
+      const server = await startGuardServer(postgres.url, { recordLastUse: route.recordLastUse, telemetry: 'telemetry' in route, cpuProfile: { dir, name } });
       let requests = 0;
       try {
         await load(`${server.url}${route.path}`, population, 3, route.counts);
