@@ -13,10 +13,14 @@ import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
 /**
- * Marks a request already authenticated, so a route guard after a global one
- * costs nothing. Not on WebSocket connections, whose every message is verified.
+ * Requests already authenticated, so that a route guard after a global one
+ * costs nothing. Not WebSocket connections, whose every message is
+ * verified. A set rather than a property of the request: adding a property
+ * to an Express request costs microseconds (its shape is new to V8 on every
+ * request). Shared through the global symbol registry, as the session's
+ * symbol is, by every copy of the library in the process (CommonJS and ESM).
  */
-const AUTHENTICATED = Symbol.for('nestjs-token-tracking:authenticated');
+const AUTHENTICATED_REQUESTS: WeakSet<object> = ((globalThis as Record<symbol, WeakSet<object> | undefined>)[Symbol.for('nestjs-token-tracking:authenticated-requests')] ??= new WeakSet());
 
 const PassportAuthGuard = AuthGuard();
 
@@ -42,6 +46,8 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   /** This module instance's strategy, once found in Passport's registry. */
   private strategy: TrackedJwtStrategy | null = null;
   private readonly throughPassport: boolean;
+  /** Per route handler and controller (a handler may be inherited by several): whether it is `@Public()`. */
+  private readonly publicRoutes = new WeakMap<object, WeakMap<object, boolean>>();
 
   /**
    * `strategyName`: the strategy of the module instance in this guard's
@@ -62,7 +68,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     const request = this.getRequest(context);
     const type = context.getType<string>();
     const once = type === 'http' || type === 'graphql';
-    if (once && request[AUTHENTICATED]) return true;
+    if (once && AUTHENTICATED_REQUESTS.has(request)) return true;
     // A connection's earlier verdict must not outlive this message's.
     if (!once) delete request[VERIFIED_SESSION];
     const strategy = this.throughPassport ? null : this.ownStrategy();
@@ -72,7 +78,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     } else {
       await super.canActivate(context);
     }
-    if (once) request[AUTHENTICATED] = true;
+    if (once) AUTHENTICATED_REQUESTS.add(request);
     return true;
   }
 
@@ -95,7 +101,17 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   }
 
   protected isPublicRoute(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, [context.getHandler(), context.getClass()]) === true;
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    // Metadata is set by decorators, once: read it once per route rather than on every request.
+    let answers = this.publicRoutes.get(handler);
+    let answer = answers?.get(controller);
+    if (answer === undefined) {
+      answer = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, [handler, controller]) === true;
+      if (!answers) this.publicRoutes.set(handler, (answers = new WeakMap()));
+      answers.set(controller, answer);
+    }
+    return answer;
   }
 
   /**
@@ -130,7 +146,8 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   }
 
   private verdict(request: AuthenticatedRequest, context: ExecutionContext, error: unknown, user: unknown, info: unknown, status: number | undefined): unknown {
-    request.authInfo = info;
+    // Passport's `authInfo`; not added when it would only say undefined (each new property of a request costs).
+    if (info !== undefined || request.authInfo !== undefined) request.authInfo = info;
     return (this.handleRequest as (error: unknown, user: unknown, info: unknown, context: ExecutionContext, status?: number) => unknown)(error, user, info, context, status);
   }
 

@@ -8,7 +8,7 @@ import { describeCause } from '../store/store-failure.js';
 import { IdleDeadline, SessionUse, TokenStore } from '../store/token-store.interface.js';
 import { announceIdleRevocations, IDLE_REVOCATION_REASON } from './idle-revocations.js';
 
-/** Sessions remembered as recently recorded; beyond this the oldest are forgotten. */
+/** Sessions remembered as recently recorded (at least the last half of this many); beyond, the oldest are forgotten. */
 export const MAX_REMEMBERED_SESSIONS = 100_000;
 /** Uses wait this long to be written together in one statement. */
 const FLUSH_DELAY_MS = 1_000;
@@ -33,7 +33,14 @@ const FLUSH_DELAY_MS = 1_000;
 @Injectable()
 export class SessionActivityRecorder implements OnModuleDestroy {
   private readonly logger = new Logger('TokenTracking');
-  private readonly lastWritten = new Map<string, number>();
+  /**
+   * When this process last wrote each session's use, in two generations:
+   * written into `recent`, which becomes `older` (dropping the previous
+   * `older`) once it holds half of `MAX_REMEMBERED_SESSIONS`. Bounded like
+   * a least-recently-written map, without reordering a map on every request.
+   */
+  private recent = new Map<string, number>();
+  private older = new Map<string, number>();
   private readonly pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -49,13 +56,12 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     const interval = this.options.lastUsedIntervalMs;
     if (interval === 0 || !this.options.trackUserTokens) return;
     const now = this.options.clock();
-    const previous = this.lastWritten.get(sessionId);
+    const previous = this.recordedUseMs(sessionId);
     if (previous !== undefined && now - previous < interval) return;
-    // Re-inserting moves the key to the end: the map's order is least recently written first.
-    this.lastWritten.delete(sessionId);
-    this.lastWritten.set(sessionId, now);
-    if (this.lastWritten.size > MAX_REMEMBERED_SESSIONS) {
-      this.lastWritten.delete(this.lastWritten.keys().next().value!);
+    this.recent.set(sessionId, now);
+    if (this.recent.size >= MAX_REMEMBERED_SESSIONS / 2) {
+      this.older = this.recent;
+      this.recent = new Map();
     }
     this.pending.set(sessionId, now);
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
@@ -67,7 +73,7 @@ export class SessionActivityRecorder implements OnModuleDestroy {
    * recorded last use is at least this.
    */
   recordedUseMs(sessionId: string): number | undefined {
-    return this.lastWritten.get(sessionId);
+    return this.recent.get(sessionId) ?? this.older.get(sessionId);
   }
 
   /**
@@ -118,7 +124,10 @@ export class SessionActivityRecorder implements OnModuleDestroy {
 
   private forget(uses: readonly SessionUse[]): void {
     for (const { sessionId, at } of uses) {
-      if (this.lastWritten.get(sessionId) === at.getTime()) this.lastWritten.delete(sessionId);
+      if (this.recordedUseMs(sessionId) === at.getTime()) {
+        this.recent.delete(sessionId);
+        this.older.delete(sessionId);
+      }
     }
   }
 }

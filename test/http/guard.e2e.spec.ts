@@ -135,3 +135,34 @@ describe('TrackedJwtGuard registered globally and on a controller', () => {
     }
   });
 });
+
+describe('TrackedJwtGuard on a handler that two controllers inherit', () => {
+  it('judges each controller by its own @Public(), on every request, not by the first one seen', async () => {
+    const { Controller, Get } = await import('@nestjs/common');
+    const { Public } = await import('../../src/index.js');
+    class ListingBase {
+      @Get('items')
+      items() {
+        return { ok: true };
+      }
+    }
+    @Public()
+    @Controller('open-listing')
+    class OpenListing extends ListingBase {}
+    @Controller('closed-listing')
+    class ClosedListing extends ListingBase {}
+    const db = await createTestDatabase();
+    const running = await startExampleApp({ prisma: db.prisma, tokenTracking: { signing: { secret: SECRET } }, extend: { controllers: [OpenListing, ClosedListing] } });
+    try {
+      for (let round = 0; round < 2; round++) {
+        expect((await running.request('GET', '/open-listing/items')).status).toBe(200);
+        expect((await running.request('GET', '/closed-listing/items')).body).toMatchObject({ statusCode: 401, code: 'TOKEN_MISSING' });
+      }
+      const token = await running.login('alice');
+      expect((await running.request('GET', '/closed-listing/items', { token })).status).toBe(200);
+    } finally {
+      await running.close();
+      await db.dispose();
+    }
+  });
+});
