@@ -74,7 +74,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     const strategy = this.throughPassport ? null : this.ownStrategy();
     if (strategy) {
       const user = this.authenticate(strategy, request, context);
-      request[this.userProperty()] = user instanceof Promise ? await user : user;
+      request[this.userProperty()] = isThenable(user) ? await user : user;
     } else {
       await super.canActivate(context);
     }
@@ -103,6 +103,10 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   protected isPublicRoute(context: ExecutionContext): boolean {
     const handler = context.getHandler();
     const controller = context.getClass();
+    // A context built by hand may lack either: ask the reflector, as it can answer for what is there.
+    if (typeof handler !== 'function' || typeof controller !== 'function') {
+      return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, [handler, controller]) === true;
+    }
     // Metadata is set by decorators, once: read it once per route rather than on every request.
     let answers = this.publicRoutes.get(handler);
     let answer = answers?.get(controller);
@@ -131,7 +135,8 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     } catch (error) {
       return this.failed(request, context, error);
     }
-    if (user instanceof Promise) return user.then((found) => this.succeeded(request, context, found), (error: unknown) => this.failed(request, context, error));
+    // Any thenable is waited for, as `await` would: an overriding `validate` may return one that is not a native Promise.
+    if (isThenable(user)) return Promise.resolve(user).then((found) => this.succeeded(request, context, found), (error: unknown) => this.failed(request, context, error));
     return this.succeeded(request, context, user);
   }
 
@@ -164,4 +169,9 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     this.strategy = registered;
     return registered;
   }
+}
+
+/** What `await` would wait for: a native Promise or any other object or function with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

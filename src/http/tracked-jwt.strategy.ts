@@ -69,7 +69,8 @@ class BearerTokenStrategy extends Strategy {
 
 /**
  * The `tracked-jwt` Passport strategy: signature with the pinned algorithm,
- * claims, then revocation, through `TokenTrackingService.parseToken`; then
+ * claims, then revocation, through `AccessTokenCheck` (what
+ * `TokenTrackingService.parseToken` runs); then
  * the application's `resolveUser`, if any. It coexists with an
  * application's own `jwt` strategy, and composes with others in
  * `AuthGuard(['tracked-jwt', 'api-key'])`. Registered under the first free

@@ -73,6 +73,7 @@ export class SessionActivityRecorder implements OnModuleDestroy {
    * recorded last use is at least this.
    */
   recordedUseMs(sessionId: string): number | undefined {
+    // Not `pending`: it also holds uses refused as late (`reportLateUse`), which must not count as uses.
     return this.recent.get(sessionId) ?? this.older.get(sessionId);
   }
 

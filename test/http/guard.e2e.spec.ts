@@ -166,3 +166,39 @@ describe('TrackedJwtGuard on a handler that two controllers inherit', () => {
     }
   });
 });
+
+describe('TrackedJwtGuard with a strategy whose validate returns a thenable that is not a native Promise', () => {
+  const fixture = useExampleApp({ tokenTracking: { signing: { secret: SECRET } } });
+
+  it('waits for it, as await would: a revoked or malformed token is still refused', async () => {
+    const { TrackedJwtStrategy } = await import('../../src/index.js');
+    const strategy = fixture.running.app.get(TrackedJwtStrategy, { strict: false });
+    // A Bluebird promise, a promise of another realm, or any thenable.
+    (strategy as unknown as { validate: unknown }).validate = function (this: InstanceType<typeof TrackedJwtStrategy>, request: never, token: string) {
+      const validated = TrackedJwtStrategy.prototype.validate.call(this, request, token);
+      return { then: (onFulfilled: never, onRejected: never) => validated.then(onFulfilled, onRejected) };
+    };
+    const token = await fixture.running.login('alice');
+    expect(await fixture.running.request('GET', '/profile', { token })).toMatchObject({ status: 200, body: { userId: 'user-alice' } });
+    expect((await fixture.running.request('DELETE', '/auth/sessions/current', { token })).status).toBe(204);
+    expect(await fixture.running.request('GET', '/profile', { token })).toMatchObject({ status: 401, body: { code: 'TOKEN_REVOKED' } });
+    expect(await fixture.running.request('GET', '/profile', { token: `${'a'.repeat(30)}.b.c` })).toMatchObject({ status: 401, body: { code: 'TOKEN_MALFORMED' } });
+  });
+});
+
+describe('TrackedJwtGuard.isPublicRoute on a context built by hand', () => {
+  it('answers for a @Public() handler even without a controller class, as the reflector does', async () => {
+    const { Reflector } = await import('@nestjs/core');
+    const { ExecutionContextHost } = await import('@nestjs/core/helpers/execution-context-host.js');
+    const { Public, TrackedJwtGuard } = await import('../../src/index.js');
+    class Routes {
+      @Public()
+      open() {
+        return undefined;
+      }
+    }
+    const guard = new TrackedJwtGuard(new Reflector());
+    const context = new ExecutionContextHost([{ headers: {} }, {}, undefined], undefined as never, Routes.prototype.open);
+    await expect(guard.canActivate(context)).resolves.toBe(true);
+  });
+});
