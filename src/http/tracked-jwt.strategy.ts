@@ -112,14 +112,21 @@ export class TrackedJwtStrategy extends PassportStrategy(BearerTokenStrategy) im
 
   private accept(request: AuthenticatedRequest, session: VerifiedToken): unknown {
     this.activity.touch(session.sessionId);
-    request[VERIFIED_SESSION] = session;
     const resolveUser = this.options.resolveUser;
-    return resolveUser ? this.resolvedUser(resolveUser, session, request) : session;
+    if (resolveUser) return this.resolvedUser(resolveUser, session, request);
+    request[VERIFIED_SESSION] = session;
+    return session;
   }
 
+  /**
+   * The session is left on the request only once `resolveUser` accepts its
+   * user: composed with another strategy that lets the request in, a
+   * rejected user's session must not reach `@CurrentSession()` or the admin check.
+   */
   private async resolvedUser(resolveUser: ResolveUser, session: VerifiedToken, request: AuthenticatedRequest): Promise<unknown> {
     const user = await resolveUser(session, request);
     if (user === null || user === undefined) throw new UserRejectedError();
+    request[VERIFIED_SESSION] = session;
     return user;
   }
 }

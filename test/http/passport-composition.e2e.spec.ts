@@ -3,7 +3,7 @@ import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { jest } from '@jest/globals';
 import passport from 'passport';
 import { Strategy } from 'passport-strategy';
-import { Public, TRACKED_JWT_STRATEGY, TrackedJwtGuard } from '../../src/index.js';
+import { CurrentSession, Public, TRACKED_JWT_STRATEGY, TrackedJwtGuard } from '../../src/index.js';
 import { useExampleApp } from '../support/http-app.js';
 
 const API_KEY = 'an-api-key-of-the-composing-application';
@@ -91,5 +91,32 @@ describe('the tracked-jwt Passport strategy composed with another', () => {
       [null, expect.objectContaining({ userId: 'user-alice' }), undefined, undefined],
       [null, false, expect.objectContaining({ code: 'TOKEN_MISSING' }), 401],
     ]);
+  });
+});
+
+@Controller('composed-session')
+class ComposedSessionController {
+  @Public()
+  @UseGuards(AuthGuard([TRACKED_JWT_STRATEGY, 'api-key']))
+  @Get()
+  session(@CurrentSession() session: { userId: string } | undefined, @Req() request: { user: unknown }) {
+    return { user: request.user, sessionUserId: session?.userId ?? null };
+  }
+}
+
+describe('the tracked-jwt strategy composed with another, when resolveUser rejects the user', () => {
+  const fixture = useExampleApp({
+    tokenTracking: { resolveUser: (session) => (session.userId === 'user-bob' ? null : { id: session.userId }) },
+    extend: { controllers: [ComposedSessionController], providers: [ApiKeyStrategy] },
+  });
+
+  it('lets the request in by the API key without the rejected user\'s session', async () => {
+    const bob = await fixture.running.login('bob');
+    expect(await fixture.running.request('GET', '/composed-session', { token: bob, headers: { 'x-api-key': API_KEY } }))
+      .toMatchObject({ status: 200, body: { user: { apiKey: true }, sessionUserId: null } });
+    expect((await fixture.running.request('GET', '/composed-session', { token: bob })).status).toBe(401);
+    const alice = await fixture.running.login('alice');
+    expect(await fixture.running.request('GET', '/composed-session', { token: alice }))
+      .toMatchObject({ status: 200, body: { user: { id: 'user-alice' }, sessionUserId: 'user-alice' } });
   });
 });
