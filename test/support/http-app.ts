@@ -1,3 +1,4 @@
+import { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { createExampleApp, ExampleAppSettings } from '../../examples/app/example-app.js';
 import { createTestDatabase, TestDatabase } from './test-database.js';
@@ -43,7 +44,18 @@ export async function startExampleApp(settings: ExampleAppSettings): Promise<Run
       if (response.status !== 200) throw new Error(`login of ${username} answered ${response.status}: ${JSON.stringify(response.body)}`);
       return response.body.accessToken as string;
     },
-    close: () => app.close(),
+    close: async () => {
+      // A browser's keep-alive connections would hold the server open until
+      // they time out: closed as soon as each is idle (in-flight requests finish).
+      const server = app.getHttpServer() as Server;
+      const closing = app.close();
+      const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+      try {
+        await closing;
+      } finally {
+        clearInterval(closeIdle);
+      }
+    },
   };
 }
 
@@ -57,9 +69,10 @@ export function useExampleApp(settings: Omit<ExampleAppSettings, 'prisma'> = {})
     fixture.db = await createTestDatabase();
     fixture.running = await startExampleApp({ ...settings, prisma: fixture.db.prisma });
   });
+  // Closing the application and dropping its database can take a while on a loaded machine.
   afterAll(async () => {
     await fixture.running?.close();
     await fixture.db?.dispose();
-  });
+  }, 120_000);
   return fixture;
 }
