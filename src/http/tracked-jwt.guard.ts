@@ -14,8 +14,7 @@ import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.
 
 /**
  * Requests already authenticated, so that a route guard after a global one
- * costs nothing. Not WebSocket connections, whose every message is
- * verified. A set rather than a property of the request: adding a property
+ * costs nothing (see `isOneRequest` for what counts as one request). A set rather than a property of the request: adding a property
  * to an Express request costs microseconds (its shape is new to V8 on every
  * request). Shared through the global symbol registry, as the session's
  * symbol is, by every copy of the library in the process (CommonJS and ESM).
@@ -66,19 +65,22 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublicRoute(context)) return true;
     const request = this.getRequest(context);
-    const type = context.getType<string>();
-    const once = type === 'http' || type === 'graphql';
+    const once = isOneRequest(context, request);
     if (once && AUTHENTICATED_REQUESTS.has(request)) return true;
     // A connection's earlier verdict must not outlive this message's.
     if (!once) delete request[VERIFIED_SESSION];
     const strategy = this.throughPassport ? null : this.ownStrategy();
+    const property = this.userProperty();
     if (strategy) {
       const user = this.authenticate(strategy, request, context);
-      request[this.userProperty()] = isThenable(user) ? await user : user;
+      request[property] = isThenable(user) ? await user : user;
     } else {
       await super.canActivate(context);
     }
-    if (once) AUTHENTICATED_REQUESTS.add(request);
+    // Only a request that came out with a user is authenticated: a subclass
+    // whose `handleRequest` answers null (optional authentication) lets it
+    // through, and a guard after it must still ask for a token.
+    if (once && request[property]) AUTHENTICATED_REQUESTS.add(request);
     return true;
   }
 
@@ -169,6 +171,24 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     this.strategy = registered;
     return registered;
   }
+}
+
+/**
+ * Whether the request lives for one operation only, so that its verdict can
+ * stand for every guard of that operation: an HTTP request, or the HTTP
+ * request of a GraphQL query. Not a WebSocket connection, whose every
+ * message is verified; nor a GraphQL subscription's context, which an
+ * application may build per connection (`extra.request`, the WebSocket's
+ * upgrade request, or one object for all its operations): there a verdict
+ * would outlive the token's revocation.
+ */
+function isOneRequest(context: ExecutionContext, request: AuthenticatedRequest): boolean {
+  const type = context.getType<string>();
+  if (type === 'http') return true;
+  if (type !== 'graphql') return false;
+  const graphQlContext = context.getArgByIndex<{ req?: unknown; request?: unknown } | undefined>(2);
+  const isHttpRequest = request === graphQlContext?.req || request === graphQlContext?.request;
+  return isHttpRequest && request.headers.upgrade === undefined;
 }
 
 /** What `await` would wait for: a native Promise or any other object or function with a `then` method. */

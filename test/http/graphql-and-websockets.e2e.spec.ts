@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { INestApplication, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { Field, GraphQLModule, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Field, GraphQLModule, ObjectType, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { createClient } from 'graphql-ws';
 import { io, Socket } from 'socket.io-client';
+import WebSocket from 'ws';
 import {
   CurrentSession,
   Public,
@@ -39,6 +41,15 @@ class MeResolver {
   }
 }
 
+@Resolver()
+class TickResolver {
+  @UseGuards(TrackedJwtGuard)
+  @Subscription(() => String)
+  async *tick(): AsyncGenerator<{ tick: string }> {
+    yield { tick: 'tock' };
+  }
+}
+
 @WebSocketGateway()
 class MeGateway {
   @UseGuards(TrackedJwtGuard)
@@ -60,9 +71,15 @@ describe('TrackedJwtGuard beyond plain HTTP routes', () => {
     @Module({
       imports: [
         TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: randomBytes(32) }, issuer: 'i', audience: 'a', purge: false }),
-        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true, context: ({ req }: { req: unknown }) => ({ req }) }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          autoSchemaFile: true,
+          subscriptions: { 'graphql-ws': true },
+          // Over graphql-ws, the request is the connection's upgrade request: one object for all its operations.
+          context: ({ req, extra }: { req?: unknown; extra?: { request: unknown } }) => ({ req: req ?? extra?.request }),
+        }),
       ],
-      providers: [MeResolver, MeGateway],
+      providers: [MeResolver, TickResolver, MeGateway],
     })
     class TransportsModule {}
     app = await NestFactory.create(TransportsModule, { logger: false });
@@ -96,6 +113,37 @@ describe('TrackedJwtGuard beyond plain HTTP routes', () => {
     await tokens.revokeToken(token);
     const revoked = await graphql('{ me { userId } }', token);
     expect(revoked.errors?.[0]?.extensions).toMatchObject({ originalError: { code: 'TOKEN_REVOKED', statusCode: 401 } });
+  });
+
+  it('verifies each GraphQL subscription of a connection: one started after the token is revoked is refused', async () => {
+    const { token } = await tokens.generateToken('subscriber');
+    // The token in the upgrade request's headers, as a server-side client sends it.
+    class AuthorizedWebSocket extends WebSocket {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { headers: { authorization: `Bearer ${token}` } });
+      }
+    }
+    const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: AuthorizedWebSocket, retryAttempts: 0, lazy: false });
+    const subscribe = async () => {
+      const results: unknown[] = [];
+      try {
+        for await (const result of client.iterate({ query: 'subscription { tick }' })) results.push(result);
+      } catch (error) {
+        results.push({ thrown: error });
+      }
+      return results;
+    };
+    try {
+      expect(await subscribe()).toEqual([{ data: { tick: 'tock' } }]);
+      await tokens.revokeToken(token);
+      const refused = await subscribe();
+      // graphql-ws sends the error's message, without Apollo's extensions.
+      expect(refused).toEqual([{ errors: [expect.objectContaining({ message: 'token is already revoked', path: ['tick'] })] }]);
+    } finally {
+      const closed = new Promise((resolve) => client.on('closed', resolve));
+      await client.dispose();
+      await closed;
+    }
   });
 
   it('guards every WebSocket message: answered while valid, refused with the same body once revoked', async () => {

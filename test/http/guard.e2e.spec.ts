@@ -202,3 +202,56 @@ describe('TrackedJwtGuard.isPublicRoute on a context built by hand', () => {
     await expect(guard.canActivate(context)).resolves.toBe(true);
   });
 });
+
+describe('TrackedJwtGuard after a guard of optional authentication', () => {
+  it('still asks for a token when the guard before it let the request in without a user', async () => {
+    const { Controller, Get, Injectable, Module, Req, UseGuards } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    const { TokenTrackingModule, TokenTrackingService, TrackedJwtGuard } = await import('../../src/index.js');
+    /** The usual optional-authentication subclass: no token, or a bad one, makes an anonymous request. */
+    @Injectable()
+    class OptionalTrackedJwtGuard extends TrackedJwtGuard {
+      override handleRequest<TUser>(_error: unknown, user: TUser): TUser {
+        return (user || null) as TUser;
+      }
+    }
+    @UseGuards(OptionalTrackedJwtGuard)
+    @Controller('feed')
+    class FeedController {
+      @Get()
+      feed(@Req() request: { user: unknown }) {
+        return { user: request.user ?? null };
+      }
+
+      @UseGuards(TrackedJwtGuard)
+      @Get('mine')
+      mine(@Req() request: { user: { userId: string } }) {
+        return { userId: request.user.userId };
+      }
+    }
+    const db = await createTestDatabase();
+    @Module({
+      imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: SECRET }, issuer: 'i', audience: 'a', purge: false })],
+      controllers: [FeedController],
+      providers: [OptionalTrackedJwtGuard],
+    })
+    class OptionalModule {}
+    const app = await NestFactory.create(OptionalModule, { logger: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const { token } = await app.get(TokenTrackingService).generateToken('reader');
+      const get = (path: string, authorization?: string) => fetch(`${url}${path}`, { headers: authorization ? { authorization } : {} });
+      expect(await (await get('/feed')).json()).toEqual({ user: null });
+      expect(await (await get('/feed/mine', `Bearer ${token}`)).json()).toEqual({ userId: 'reader' });
+      const anonymous = await get('/feed/mine');
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toMatchObject({ code: 'TOKEN_MISSING' });
+      const forged = await get('/feed/mine', `Bearer ${token.slice(0, -4)}AAAA`);
+      expect(forged.status).toBe(401);
+    } finally {
+      await app.close();
+      await db.dispose();
+    }
+  }, 60_000);
+});
