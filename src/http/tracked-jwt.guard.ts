@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http';
 import { ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
@@ -13,13 +14,23 @@ import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
 /**
- * Requests already authenticated, so that a route guard after a global one
- * costs nothing (see `isOneRequest` for what counts as one request). A set rather than a property of the request: adding a property
- * to an Express request costs microseconds (its shape is new to V8 on every
- * request). Shared through the global symbol registry, as the session's
- * symbol is, by every copy of the library in the process (CommonJS and ESM).
+ * Per strategy name (one per module instance): the requests its guards have
+ * authenticated, so that a route guard after a global one costs nothing.
+ * Per strategy, because two module instances in one application guard
+ * their routes with different keys, audiences or extractors: one's verdict
+ * is not the other's. Sets rather than a property of the request: adding
+ * a property to an Express request costs microseconds (its shape is new to
+ * V8 on every request). Shared through the global symbol registry, as the
+ * strategy names are through Passport's, by every copy of the library in
+ * the process (CommonJS and ESM). See `isOneRequest` for what is marked.
  */
-const AUTHENTICATED_REQUESTS: WeakSet<object> = ((globalThis as Record<symbol, WeakSet<object> | undefined>)[Symbol.for('nestjs-token-tracking:authenticated-requests')] ??= new WeakSet());
+const AUTHENTICATED_REQUESTS: Map<string, WeakSet<object>> = ((globalThis as Record<symbol, Map<string, WeakSet<object>> | undefined>)[Symbol.for('nestjs-token-tracking:authenticated-requests-by-strategy')] ??= new Map());
+
+function authenticatedRequestsOf(strategyName: string): WeakSet<object> {
+  let requests = AUTHENTICATED_REQUESTS.get(strategyName);
+  if (!requests) AUTHENTICATED_REQUESTS.set(strategyName, (requests = new WeakSet()));
+  return requests;
+}
 
 const PassportAuthGuard = AuthGuard();
 
@@ -42,6 +53,8 @@ const PassportAuthGuard = AuthGuard();
 @Injectable()
 export class TrackedJwtGuard extends PassportAuthGuard {
   private readonly strategyName: string;
+  /** Requests this guard's strategy has authenticated (see `AUTHENTICATED_REQUESTS`). */
+  private readonly authenticatedRequests: WeakSet<object>;
   /** This module instance's strategy, once found in Passport's registry. */
   private strategy: TrackedJwtStrategy | null = null;
   private readonly throughPassport: boolean;
@@ -59,6 +72,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   ) {
     super({ defaultStrategy: strategyName ?? TRACKED_JWT_STRATEGY });
     this.strategyName = strategyName ?? TRACKED_JWT_STRATEGY;
+    this.authenticatedRequests = authenticatedRequestsOf(this.strategyName);
     this.throughPassport = this.getAuthenticateOptions !== PassportAuthGuard.prototype.getAuthenticateOptions;
   }
 
@@ -66,7 +80,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     if (this.isPublicRoute(context)) return true;
     const request = this.getRequest(context);
     const once = isOneRequest(context, request);
-    if (once && AUTHENTICATED_REQUESTS.has(request)) return true;
+    if (once && this.authenticatedRequests.has(request)) return true;
     // A connection's earlier verdict must not outlive this message's.
     if (!once) delete request[VERIFIED_SESSION];
     const strategy = this.throughPassport ? null : this.ownStrategy();
@@ -80,7 +94,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     // Only a request that came out with a user is authenticated: a subclass
     // whose `handleRequest` answers null (optional authentication) lets it
     // through, and a guard after it must still ask for a token.
-    if (once && request[property]) AUTHENTICATED_REQUESTS.add(request);
+    if (once && request[property]) this.authenticatedRequests.add(request);
     return true;
   }
 
@@ -176,18 +190,18 @@ export class TrackedJwtGuard extends PassportAuthGuard {
 /**
  * Whether the request lives for one operation only, so that its verdict can
  * stand for every guard of that operation: an HTTP request, or the HTTP
- * request of a GraphQL query. Not a WebSocket connection, whose every
- * message is verified; nor a GraphQL subscription's context, which an
- * application may build per connection (`extra.request`, the WebSocket's
- * upgrade request, or one object for all its operations): there a verdict
- * would outlive the token's revocation.
+ * request (Node's, or Fastify's around it) of a GraphQL query. Not a
+ * WebSocket connection, whose every message is verified; nor whatever a
+ * GraphQL context gives the operations of a WebSocket connection (its
+ * upgrade request, its `extra`, an object built from `connectionParams`),
+ * which may be one object for all of them: there a verdict would outlive
+ * the token's revocation.
  */
 function isOneRequest(context: ExecutionContext, request: AuthenticatedRequest): boolean {
   const type = context.getType<string>();
   if (type === 'http') return true;
   if (type !== 'graphql') return false;
-  const graphQlContext = context.getArgByIndex<{ req?: unknown; request?: unknown } | undefined>(2);
-  const isHttpRequest = request === graphQlContext?.req || request === graphQlContext?.request;
+  const isHttpRequest = request instanceof IncomingMessage || request.raw instanceof IncomingMessage;
   return isHttpRequest && request.headers.upgrade === undefined;
 }
 

@@ -74,9 +74,18 @@ describe('TrackedJwtGuard beyond plain HTTP routes', () => {
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           autoSchemaFile: true,
-          subscriptions: { 'graphql-ws': true },
-          // Over graphql-ws, the request is the connection's upgrade request: one object for all its operations.
-          context: ({ req, extra }: { req?: unknown; extra?: { request: unknown } }) => ({ req: req ?? extra?.request }),
+          // Over graphql-ws, two ways applications give operations a request, each one object for all
+          // the operations of a connection: the upgrade request, or the connection's `extra` given the
+          // headers of `connectionParams` on connect.
+          subscriptions: {
+            'graphql-ws': {
+              onConnect: (connection: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
+                const authorization = connection.connectionParams?.authorization;
+                if (authorization) (connection.extra as { headers?: unknown }).headers = { authorization };
+              },
+            },
+          },
+          context: ({ req, extra }: { req?: unknown; extra?: { request: unknown; headers?: unknown } }) => ({ req: req ?? (extra?.headers ? extra : extra?.request) }),
         }),
       ],
       providers: [MeResolver, TickResolver, MeGateway],
@@ -115,35 +124,48 @@ describe('TrackedJwtGuard beyond plain HTTP routes', () => {
     expect(revoked.errors?.[0]?.extensions).toMatchObject({ originalError: { code: 'TOKEN_REVOKED', statusCode: 401 } });
   });
 
-  it('verifies each GraphQL subscription of a connection: one started after the token is revoked is refused', async () => {
-    const { token } = await tokens.generateToken('subscriber');
-    // The token in the upgrade request's headers, as a server-side client sends it.
-    class AuthorizedWebSocket extends WebSocket {
-      constructor(address: string, protocols?: string | string[]) {
-        super(address, protocols, { headers: { authorization: `Bearer ${token}` } });
+  describe.each([
+    ['in the upgrade request\'s headers', 'headers'],
+    ['in connectionParams, kept on the connection', 'connectionParams'],
+  ])('over graphql-ws, with the token %s', (_how, where) => {
+    it('verifies each operation of a connection: one started after the token is revoked is refused', async () => {
+      const { token } = await tokens.generateToken('subscriber');
+      const authorization = `Bearer ${token}`;
+      // A server-side client can put the token in the upgrade request's headers; a browser cannot.
+      class AuthorizedWebSocket extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, where === 'headers' ? { headers: { authorization } } : {});
+        }
       }
-    }
-    const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: AuthorizedWebSocket, retryAttempts: 0, lazy: false });
-    const subscribe = async () => {
-      const results: unknown[] = [];
+      const client = createClient({
+        url: `${url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: AuthorizedWebSocket,
+        connectionParams: where === 'connectionParams' ? { authorization } : {},
+        retryAttempts: 0,
+        lazy: false,
+      });
+      const run = async (query: string) => {
+        const results: unknown[] = [];
+        try {
+          for await (const result of client.iterate({ query })) results.push(result);
+        } catch (error) {
+          results.push({ thrown: error });
+        }
+        return results;
+      };
       try {
-        for await (const result of client.iterate({ query: 'subscription { tick }' })) results.push(result);
-      } catch (error) {
-        results.push({ thrown: error });
+        expect(await run('subscription { tick }')).toEqual([{ data: { tick: 'tock' } }]);
+        expect(await run('{ me { userId } }')).toEqual([{ data: { me: { userId: 'subscriber' } } }]);
+        await tokens.revokeToken(token);
+        // graphql-ws sends the error's message, without Apollo's extensions.
+        expect(await run('subscription { tick }')).toEqual([{ errors: [expect.objectContaining({ message: 'token is already revoked', path: ['tick'] })] }]);
+        expect(await run('{ me { userId } }')).toEqual([expect.objectContaining({ data: null, errors: [expect.objectContaining({ message: 'token is already revoked' })] })]);
+      } finally {
+        const closed = new Promise((resolve) => client.on('closed', resolve));
+        await client.dispose();
+        await closed;
       }
-      return results;
-    };
-    try {
-      expect(await subscribe()).toEqual([{ data: { tick: 'tock' } }]);
-      await tokens.revokeToken(token);
-      const refused = await subscribe();
-      // graphql-ws sends the error's message, without Apollo's extensions.
-      expect(refused).toEqual([{ errors: [expect.objectContaining({ message: 'token is already revoked', path: ['tick'] })] }]);
-    } finally {
-      const closed = new Promise((resolve) => client.on('closed', resolve));
-      await client.dispose();
-      await closed;
-    }
+    });
   });
 
   it('guards every WebSocket message: answered while valid, refused with the same body once revoked', async () => {

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { Controller, Get, Inject, Injectable, INestApplication, Module, UseGuards } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { ExtractJwt } from 'passport-jwt';
+import { CurrentSession, TokenTrackingModule, TokenTrackingService, TrackedJwtGuard, VerifiedToken } from '../../src/index.js';
+import { createTestDatabase, TestDatabase } from '../support/test-database.js';
+
+@Injectable()
+class UserTokens {
+  constructor(@Inject(TokenTrackingService) readonly service: TokenTrackingService) {}
+}
+
+@Injectable()
+class PartnerTokens {
+  constructor(@Inject(TokenTrackingService) readonly service: TokenTrackingService) {}
+}
+
+@Controller('me')
+class UserController {
+  @Get()
+  me(@CurrentSession() session: VerifiedToken) {
+    return { userId: session.userId };
+  }
+}
+
+@Controller('partner')
+class PartnerController {
+  @UseGuards(TrackedJwtGuard)
+  @Get()
+  partner(@CurrentSession() session: VerifiedToken) {
+    return { userId: session.userId, audience: session.claims.aud };
+  }
+}
+
+/**
+ * Two module instances in one application, with their own keys, audiences
+ * and extractors: the users' guard is global, the partners' guards their
+ * routes. A request the users' guard let in must still pass the partners'.
+ */
+describe('two TokenTrackingModule instances in one application', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let url: string;
+  let users: TokenTrackingService;
+  let partners: TokenTrackingService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    @Module({
+      imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: randomBytes(32) }, issuer: 'users', audience: 'users', purge: false })],
+      controllers: [UserController],
+      providers: [UserTokens, { provide: APP_GUARD, useClass: TrackedJwtGuard }],
+    })
+    class UsersModule {}
+    @Module({
+      imports: [TokenTrackingModule.forRoot({
+        prisma: db.connectAnotherClient(), signing: { secret: randomBytes(32) }, issuer: 'partners', audience: 'partners', purge: false,
+        jwtFromRequest: ExtractJwt.fromHeader('x-partner-token'),
+      })],
+      controllers: [PartnerController],
+      providers: [PartnerTokens],
+    })
+    class PartnersModule {}
+    @Module({ imports: [UsersModule, PartnersModule] })
+    class AppModule {}
+    app = await NestFactory.create(AppModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    users = app.get(UserTokens).service;
+    partners = app.get(PartnerTokens).service;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  const get = async (path: string, headers: Record<string, string>) => {
+    const response = await fetch(`${url}${path}`, { headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('verifies with each instance\'s guard: a user\'s token does not open the partners\' routes', async () => {
+    const user = await users.generateToken('mallory');
+    const partner = await partners.generateToken('partner-1');
+    const bearer = `Bearer ${user.token}`;
+    expect(await get('/me', { authorization: bearer })).toEqual({ status: 200, body: { userId: 'mallory' } });
+    expect(await get('/partner', { authorization: bearer, 'x-partner-token': partner.token })).toEqual({ status: 200, body: { userId: 'partner-1', audience: ['partners'] } });
+
+    expect(await get('/partner', { authorization: bearer })).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+    expect((await get('/partner', { authorization: bearer, 'x-partner-token': `${partner.token.slice(0, -4)}AAAA` })).status).toBe(401);
+    // A user's token is not a partner's, even where the partners' extractor finds it.
+    expect((await get('/partner', { authorization: bearer, 'x-partner-token': user.token })).status).toBe(401);
+    await partners.revokeToken(partner.token);
+    expect(await get('/partner', { authorization: bearer, 'x-partner-token': partner.token })).toMatchObject({ status: 401, body: { code: 'TOKEN_REVOKED' } });
+  });
+});
