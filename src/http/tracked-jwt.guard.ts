@@ -14,22 +14,26 @@ import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
 /**
- * Per strategy name (one per module instance): the requests its guards have
- * authenticated, so that a route guard after a global one costs nothing.
- * Per strategy, because two module instances in one application guard
- * their routes with different keys, audiences or extractors: one's verdict
- * is not the other's. Sets rather than a property of the request: adding
- * a property to an Express request costs microseconds (its shape is new to
- * V8 on every request). Shared through the global symbol registry, as the
- * strategy names are through Passport's, by every copy of the library in
- * the process (CommonJS and ESM). See `isOneRequest` for what is marked.
+ * Per strategy name (one per module instance): for each request its
+ * strategy has verified, the user it proved, so that a route guard after a
+ * global one does not verify the token again. The later guard still gives
+ * that user to its own `handleRequest`, which may refuse it (a role check
+ * in a subclass). Only the strategy's successes are kept, never what a
+ * `handleRequest` let through without one (optional authentication). Per
+ * strategy, because two module instances in one application guard their
+ * routes with different keys, audiences or extractors. Maps rather than a
+ * property of the request: adding a property to an Express request costs
+ * microseconds (its shape is new to V8 on every request). Shared through
+ * the global symbol registry, as the strategy names are through Passport's,
+ * by every copy of the library in the process (CommonJS and ESM). See
+ * `isOneRequest` for which requests are kept.
  */
-const AUTHENTICATED_REQUESTS: Map<string, WeakSet<object>> = ((globalThis as Record<symbol, Map<string, WeakSet<object>> | undefined>)[Symbol.for('nestjs-token-tracking:authenticated-requests-by-strategy')] ??= new Map());
+const VERIFIED_USERS: Map<string, WeakMap<object, unknown>> = ((globalThis as Record<symbol, Map<string, WeakMap<object, unknown>> | undefined>)[Symbol.for('nestjs-token-tracking:verified-users-by-strategy')] ??= new Map());
 
-function authenticatedRequestsOf(strategyName: string): WeakSet<object> {
-  let requests = AUTHENTICATED_REQUESTS.get(strategyName);
-  if (!requests) AUTHENTICATED_REQUESTS.set(strategyName, (requests = new WeakSet()));
-  return requests;
+function verifiedUsersOf(strategyName: string): WeakMap<object, unknown> {
+  let users = VERIFIED_USERS.get(strategyName);
+  if (!users) VERIFIED_USERS.set(strategyName, (users = new WeakMap()));
+  return users;
 }
 
 const PassportAuthGuard = AuthGuard();
@@ -53,8 +57,8 @@ const PassportAuthGuard = AuthGuard();
 @Injectable()
 export class TrackedJwtGuard extends PassportAuthGuard {
   private readonly strategyName: string;
-  /** Requests this guard's strategy has authenticated (see `AUTHENTICATED_REQUESTS`). */
-  private readonly authenticatedRequests: WeakSet<object>;
+  /** The users this guard's strategy proved, per request (see `VERIFIED_USERS`). */
+  private readonly verifiedUsers: WeakMap<object, unknown>;
   /** This module instance's strategy, once found in Passport's registry. */
   private strategy: TrackedJwtStrategy | null = null;
   private readonly throughPassport: boolean;
@@ -72,29 +76,21 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   ) {
     super({ defaultStrategy: strategyName ?? TRACKED_JWT_STRATEGY });
     this.strategyName = strategyName ?? TRACKED_JWT_STRATEGY;
-    this.authenticatedRequests = authenticatedRequestsOf(this.strategyName);
+    this.verifiedUsers = verifiedUsersOf(this.strategyName);
     this.throughPassport = this.getAuthenticateOptions !== PassportAuthGuard.prototype.getAuthenticateOptions;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublicRoute(context)) return true;
     const request = this.getRequest(context);
-    const once = isOneRequest(context, request);
-    if (once && this.authenticatedRequests.has(request)) return true;
-    // A connection's earlier verdict must not outlive this message's.
-    if (!once) delete request[VERIFIED_SESSION];
     const strategy = this.throughPassport ? null : this.ownStrategy();
-    const property = this.userProperty();
     if (strategy) {
       const user = this.authenticate(strategy, request, context);
-      request[property] = isThenable(user) ? await user : user;
+      request[this.userProperty()] = isThenable(user) ? await user : user;
     } else {
+      forgetEarlierSession(request);
       await super.canActivate(context);
     }
-    // Only a request that came out with a user is authenticated: a subclass
-    // whose `handleRequest` answers null (optional authentication) lets it
-    // through, and a guard after it must still ask for a token.
-    if (once && request[property]) this.authenticatedRequests.add(request);
     return true;
   }
 
@@ -143,6 +139,12 @@ export class TrackedJwtGuard extends PassportAuthGuard {
    * called through it.
    */
   private authenticate(strategy: TrackedJwtStrategy, request: AuthenticatedRequest, context: ExecutionContext): unknown {
+    const once = isOneRequest(context, request);
+    if (once) {
+      const verified = this.verifiedUsers.get(request);
+      if (verified !== undefined) return this.succeeded(request, context, verified);
+    }
+    forgetEarlierSession(request);
     const token = strategy.extractToken(request);
     if (!token) return this.verdict(request, context, null, false, new MissingTokenError(), 401);
     let user: unknown;
@@ -152,7 +154,15 @@ export class TrackedJwtGuard extends PassportAuthGuard {
       return this.failed(request, context, error);
     }
     // Any thenable is waited for, as `await` would: an overriding `validate` may return one that is not a native Promise.
-    if (isThenable(user)) return Promise.resolve(user).then((found) => this.succeeded(request, context, found), (error: unknown) => this.failed(request, context, error));
+    if (isThenable(user)) {
+      return Promise.resolve(user).then((found) => this.verified(once, request, context, found), (error: unknown) => this.failed(request, context, error));
+    }
+    return this.verified(once, request, context, user);
+  }
+
+  /** The strategy's answer: kept for the later guards of this request (see `VERIFIED_USERS`), then judged by `handleRequest`. */
+  private verified(once: boolean, request: AuthenticatedRequest, context: ExecutionContext, user: unknown): unknown {
+    if (once && user) this.verifiedUsers.set(request, user);
     return this.succeeded(request, context, user);
   }
 
@@ -188,21 +198,33 @@ export class TrackedJwtGuard extends PassportAuthGuard {
 }
 
 /**
- * Whether the request lives for one operation only, so that its verdict can
- * stand for every guard of that operation: an HTTP request, or the HTTP
- * request (Node's, or Fastify's around it) of a GraphQL query. Not a
- * WebSocket connection, whose every message is verified; nor whatever a
- * GraphQL context gives the operations of a WebSocket connection (its
- * upgrade request, its `extra`, an object built from `connectionParams`),
- * which may be one object for all of them: there a verdict would outlive
- * the token's revocation.
+ * Whether the request lives for one operation only, so that what its token
+ * proved can serve every guard of that operation: a Node HTTP request (or
+ * Fastify's around one) that is not a WebSocket's upgrade request, on an
+ * HTTP route or a GraphQL query. Not a WebSocket connection, whose every
+ * message is verified; nor whatever a GraphQL context gives the operations
+ * of a WebSocket connection (its upgrade request, its `extra`, an object
+ * built from `connectionParams`), nor an object a `getRequest` override
+ * returns: any may be one object for many operations, and there a verdict
+ * would outlive the token's revocation.
  */
 function isOneRequest(context: ExecutionContext, request: AuthenticatedRequest): boolean {
   const type = context.getType<string>();
-  if (type === 'http') return true;
-  if (type !== 'graphql') return false;
-  const isHttpRequest = request instanceof IncomingMessage || request.raw instanceof IncomingMessage;
-  return isHttpRequest && request.headers.upgrade === undefined;
+  if (type !== 'http' && type !== 'graphql') return false;
+  const message = request instanceof IncomingMessage ? request : request.raw;
+  if (!(message instanceof IncomingMessage)) return false;
+  // Node's parser flags an upgrade request (undeclared in its typings): an application may have rewritten its headers.
+  return (message as IncomingMessage & { upgrade?: boolean }).upgrade !== true && request.headers.upgrade === undefined;
+}
+
+/**
+ * Removes the session an earlier verdict left on the request: a
+ * connection's earlier message, or another module instance's guard. What
+ * this verification proves, if anything, replaces it. Only when there is
+ * one: deleting a property makes an Express request slower to use.
+ */
+function forgetEarlierSession(request: AuthenticatedRequest): void {
+  if (request[VERIFIED_SESSION] !== undefined) delete request[VERIFIED_SESSION];
 }
 
 /** What `await` would wait for: a native Promise or any other object or function with a `then` method. */

@@ -80,8 +80,11 @@ describe('TrackedJwtGuard beyond plain HTTP routes', () => {
           subscriptions: {
             'graphql-ws': {
               onConnect: (connection: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
-                const authorization = connection.connectionParams?.authorization;
-                if (authorization) (connection.extra as { headers?: unknown }).headers = { authorization };
+                const { authorization, into } = connection.connectionParams ?? {};
+                const extra = connection.extra as { headers?: unknown; request: { headers: unknown } };
+                // Or the upgrade request's own headers, replaced by those of connectionParams.
+                if (authorization && into === 'upgrade-request') extra.request.headers = { authorization };
+                else if (authorization) extra.headers = { authorization };
               },
             },
           },
@@ -127,6 +130,7 @@ describe('TrackedJwtGuard beyond plain HTTP routes', () => {
   describe.each([
     ['in the upgrade request\'s headers', 'headers'],
     ['in connectionParams, kept on the connection', 'connectionParams'],
+    ['in connectionParams, made the upgrade request\'s headers', 'upgrade-request'],
   ])('over graphql-ws, with the token %s', (_how, where) => {
     it('verifies each operation of a connection: one started after the token is revoked is refused', async () => {
       const { token } = await tokens.generateToken('subscriber');
@@ -140,7 +144,7 @@ describe('TrackedJwtGuard beyond plain HTTP routes', () => {
       const client = createClient({
         url: `${url.replace('http', 'ws')}/graphql`,
         webSocketImpl: AuthorizedWebSocket,
-        connectionParams: where === 'connectionParams' ? { authorization } : {},
+        connectionParams: where === 'headers' ? {} : { authorization, into: where },
         retryAttempts: 0,
         lazy: false,
       });

@@ -1,3 +1,4 @@
+import type { ExecutionContext } from '@nestjs/common';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { TestSigner } from '../support/test-signer.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -203,9 +204,9 @@ describe('TrackedJwtGuard.isPublicRoute on a context built by hand', () => {
   });
 });
 
-describe('TrackedJwtGuard after a guard of optional authentication', () => {
-  it('still asks for a token when the guard before it let the request in without a user', async () => {
-    const { Controller, Get, Injectable, Module, Req, UseGuards } = await import('@nestjs/common');
+describe('TrackedJwtGuard after another guard of the same module instance', () => {
+  it('asks for a token when the guard before it let the request in without one, and lets each guard judge the user', async () => {
+    const { Controller, ForbiddenException, Get, Injectable, Module, Req, UseGuards } = await import('@nestjs/common');
     const { NestFactory } = await import('@nestjs/core');
     const { TokenTrackingModule, TokenTrackingService, TrackedJwtGuard } = await import('../../src/index.js');
     /** The usual optional-authentication subclass: no token, or a bad one, makes an anonymous request. */
@@ -213,6 +214,22 @@ describe('TrackedJwtGuard after a guard of optional authentication', () => {
     class OptionalTrackedJwtGuard extends TrackedJwtGuard {
       override handleRequest<TUser>(_error: unknown, user: TUser): TUser {
         return (user || null) as TUser;
+      }
+    }
+    /** Optional authentication that puts a placeholder where the user goes. */
+    @Injectable()
+    class GuestTrackedJwtGuard extends TrackedJwtGuard {
+      override handleRequest<TUser>(_error: unknown, user: TUser): TUser {
+        return (user || { guest: true }) as TUser;
+      }
+    }
+    /** A subclass that refuses some verified users. */
+    @Injectable()
+    class AdminGuard extends TrackedJwtGuard {
+      override handleRequest<TUser>(error: unknown, user: TUser, info: unknown, context: ExecutionContext): TUser {
+        const session = super.handleRequest(error, user, info, context) as { data?: { role?: string } };
+        if (session.data?.role !== 'admin') throw new ForbiddenException('admins only');
+        return session as TUser;
       }
     }
     @UseGuards(OptionalTrackedJwtGuard)
@@ -229,26 +246,98 @@ describe('TrackedJwtGuard after a guard of optional authentication', () => {
         return { userId: request.user.userId };
       }
     }
+    @UseGuards(GuestTrackedJwtGuard)
+    @Controller('guest')
+    class GuestController {
+      @UseGuards(TrackedJwtGuard)
+      @Get('mine')
+      mine(@Req() request: { user: { userId: string } }) {
+        return { userId: request.user.userId };
+      }
+    }
+    @UseGuards(TrackedJwtGuard)
+    @Controller('admin')
+    class AdminController {
+      @UseGuards(AdminGuard)
+      @Get()
+      admin(@Req() request: { user: { userId: string } }) {
+        return { admin: request.user.userId };
+      }
+    }
     const db = await createTestDatabase();
     @Module({
       imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: SECRET }, issuer: 'i', audience: 'a', purge: false })],
-      controllers: [FeedController],
-      providers: [OptionalTrackedJwtGuard],
+      controllers: [FeedController, GuestController, AdminController],
+      providers: [OptionalTrackedJwtGuard, GuestTrackedJwtGuard, AdminGuard],
     })
     class OptionalModule {}
     const app = await NestFactory.create(OptionalModule, { logger: false });
     try {
       await app.listen(0, '127.0.0.1');
       const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const tokens = app.get(TokenTrackingService);
+      const { token } = await tokens.generateToken('reader', { role: 'user' });
+      const forged = `${token.slice(0, -4)}AAAA`;
+      const get = async (path: string, authorization?: string) => {
+        const response = await fetch(`${url}${path}`, { headers: authorization ? { authorization } : {} });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      expect(await get('/feed')).toEqual({ status: 200, body: { user: null } });
+      expect(await get('/feed/mine', `Bearer ${token}`)).toEqual({ status: 200, body: { userId: 'reader' } });
+      expect(await get('/feed/mine')).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+      expect((await get('/feed/mine', `Bearer ${forged}`)).status).toBe(401);
+
+      expect(await get('/guest/mine', `Bearer ${token}`)).toEqual({ status: 200, body: { userId: 'reader' } });
+      expect(await get('/guest/mine')).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+      expect((await get('/guest/mine', `Bearer ${forged}`)).status).toBe(401);
+
+      expect(await get('/admin', `Bearer ${token}`)).toMatchObject({ status: 403, body: { message: 'admins only' } });
+      const admin = await tokens.generateToken('boss', { role: 'admin' });
+      expect(await get('/admin', `Bearer ${admin.token}`)).toEqual({ status: 200, body: { admin: 'boss' } });
+    } finally {
+      await app.close();
+      await db.dispose();
+    }
+  }, 60_000);
+
+  it('verifies every time when getRequest gives an object of its own, which may outlive the request', async () => {
+    const { Controller, Get, Injectable, Module, UseGuards } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    const { TokenTrackingModule, TokenTrackingService, TrackedJwtGuard } = await import('../../src/index.js');
+    /** One object per client address, given each request's headers: a verdict on it must not outlive the request. */
+    const perClient = new Map<string, { headers: Record<string, unknown> }>();
+    @Injectable()
+    class PerClientGuard extends TrackedJwtGuard {
+      override getRequest(context: ExecutionContext) {
+        const request = context.switchToHttp().getRequest<{ ip: string; headers: Record<string, unknown> }>();
+        let shared = perClient.get(request.ip);
+        if (!shared) perClient.set(request.ip, (shared = { headers: {} }));
+        shared.headers = request.headers;
+        return shared as never;
+      }
+    }
+    @Controller('per-client')
+    class PerClientController {
+      @UseGuards(PerClientGuard, PerClientGuard)
+      @Get()
+      answer() {
+        return { ok: true };
+      }
+    }
+    const db = await createTestDatabase();
+    @Module({
+      imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: SECRET }, issuer: 'i', audience: 'a', purge: false })],
+      controllers: [PerClientController],
+      providers: [PerClientGuard],
+    })
+    class PerClientModule {}
+    const app = await NestFactory.create(PerClientModule, { logger: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
       const { token } = await app.get(TokenTrackingService).generateToken('reader');
-      const get = (path: string, authorization?: string) => fetch(`${url}${path}`, { headers: authorization ? { authorization } : {} });
-      expect(await (await get('/feed')).json()).toEqual({ user: null });
-      expect(await (await get('/feed/mine', `Bearer ${token}`)).json()).toEqual({ userId: 'reader' });
-      const anonymous = await get('/feed/mine');
-      expect(anonymous.status).toBe(401);
-      expect(await anonymous.json()).toMatchObject({ code: 'TOKEN_MISSING' });
-      const forged = await get('/feed/mine', `Bearer ${token.slice(0, -4)}AAAA`);
-      expect(forged.status).toBe(401);
+      expect((await fetch(`${url}/per-client`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(`${url}/per-client`)).status).toBe(401);
     } finally {
       await app.close();
       await db.dispose();

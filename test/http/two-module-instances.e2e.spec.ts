@@ -23,12 +23,26 @@ class UserController {
   }
 }
 
+/** Optional authentication: no partner token, or a bad one, makes an anonymous request. */
+@Injectable()
+class OptionalPartnerGuard extends TrackedJwtGuard {
+  override handleRequest<TUser>(_error: unknown, user: TUser): TUser {
+    return (user || null) as TUser;
+  }
+}
+
 @Controller('partner')
 class PartnerController {
   @UseGuards(TrackedJwtGuard)
   @Get()
   partner(@CurrentSession() session: VerifiedToken) {
     return { userId: session.userId, audience: session.claims.aud };
+  }
+
+  @UseGuards(OptionalPartnerGuard)
+  @Get('feed')
+  feed(@CurrentSession() session: VerifiedToken | undefined) {
+    return { session: session ? { userId: session.userId, audience: session.claims.aud } : null };
   }
 }
 
@@ -58,7 +72,7 @@ describe('two TokenTrackingModule instances in one application', () => {
         jwtFromRequest: ExtractJwt.fromHeader('x-partner-token'),
       })],
       controllers: [PartnerController],
-      providers: [PartnerTokens],
+      providers: [PartnerTokens, OptionalPartnerGuard],
     })
     class PartnersModule {}
     @Module({ imports: [UsersModule, PartnersModule] })
@@ -93,5 +107,14 @@ describe('two TokenTrackingModule instances in one application', () => {
     expect((await get('/partner', { authorization: bearer, 'x-partner-token': user.token })).status).toBe(401);
     await partners.revokeToken(partner.token);
     expect(await get('/partner', { authorization: bearer, 'x-partner-token': partner.token })).toMatchObject({ status: 401, body: { code: 'TOKEN_REVOKED' } });
+  });
+
+  it('leaves no other instance\'s session to a route whose guard proved none', async () => {
+    const user = await users.generateToken('mallory');
+    const partner = await partners.generateToken('partner-2');
+    const bearer = `Bearer ${user.token}`;
+    expect(await get('/partner/feed', { authorization: bearer, 'x-partner-token': partner.token })).toEqual({ status: 200, body: { session: { userId: 'partner-2', audience: ['partners'] } } });
+    expect(await get('/partner/feed', { authorization: bearer })).toEqual({ status: 200, body: { session: null } });
+    expect(await get('/partner/feed', { authorization: bearer, 'x-partner-token': `${partner.token.slice(0, -4)}AAAA` })).toEqual({ status: 200, body: { session: null } });
   });
 });
