@@ -13,12 +13,19 @@ import { TrackedJwtStrategy } from './tracked-jwt.strategy.js';
 import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
+/** What a strategy proved for a request: the user, and the session `@CurrentSession()` reads. */
+interface Proof {
+  readonly user: unknown;
+  readonly session: unknown;
+}
+
 /**
  * Per strategy name (one per module instance): for each request its
- * strategy has verified, the user it proved, so that a route guard after a
+ * strategy has verified, what it proved, so that a route guard after a
  * global one does not verify the token again. The later guard still gives
  * that user to its own `handleRequest`, which may refuse it (a role check
- * in a subclass). Only the strategy's successes are kept, never what a
+ * in a subclass), and puts the session back on the request, where another
+ * module instance's guard may have put its own or removed it. Only the strategy's successes are kept, never what a
  * `handleRequest` let through without one (optional authentication). Per
  * strategy, because two module instances in one application guard their
  * routes with different keys, audiences or extractors. Maps rather than a
@@ -28,12 +35,12 @@ import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.
  * by every copy of the library in the process (CommonJS and ESM). See
  * `isOneRequest` for which requests are kept.
  */
-const VERIFIED_USERS: Map<string, WeakMap<object, unknown>> = ((globalThis as Record<symbol, Map<string, WeakMap<object, unknown>> | undefined>)[Symbol.for('nestjs-token-tracking:verified-users-by-strategy')] ??= new Map());
+const PROOFS: Map<string, WeakMap<object, Proof>> = ((globalThis as Record<symbol, Map<string, WeakMap<object, Proof>> | undefined>)[Symbol.for('nestjs-token-tracking:proofs-by-strategy')] ??= new Map());
 
-function verifiedUsersOf(strategyName: string): WeakMap<object, unknown> {
-  let users = VERIFIED_USERS.get(strategyName);
-  if (!users) VERIFIED_USERS.set(strategyName, (users = new WeakMap()));
-  return users;
+function proofsOf(strategyName: string): WeakMap<object, Proof> {
+  let proofs = PROOFS.get(strategyName);
+  if (!proofs) PROOFS.set(strategyName, (proofs = new WeakMap()));
+  return proofs;
 }
 
 const PassportAuthGuard = AuthGuard();
@@ -57,8 +64,8 @@ const PassportAuthGuard = AuthGuard();
 @Injectable()
 export class TrackedJwtGuard extends PassportAuthGuard {
   private readonly strategyName: string;
-  /** The users this guard's strategy proved, per request (see `VERIFIED_USERS`). */
-  private readonly verifiedUsers: WeakMap<object, unknown>;
+  /** What this guard's strategy proved, per request (see `PROOFS`). */
+  private readonly proofs: WeakMap<object, Proof>;
   /** This module instance's strategy, once found in Passport's registry. */
   private strategy: TrackedJwtStrategy | null = null;
   private readonly throughPassport: boolean;
@@ -76,7 +83,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   ) {
     super({ defaultStrategy: strategyName ?? TRACKED_JWT_STRATEGY });
     this.strategyName = strategyName ?? TRACKED_JWT_STRATEGY;
-    this.verifiedUsers = verifiedUsersOf(this.strategyName);
+    this.proofs = proofsOf(this.strategyName);
     this.throughPassport = this.getAuthenticateOptions !== PassportAuthGuard.prototype.getAuthenticateOptions;
   }
 
@@ -141,8 +148,11 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   private authenticate(strategy: TrackedJwtStrategy, request: AuthenticatedRequest, context: ExecutionContext): unknown {
     const once = isOneRequest(context, request);
     if (once) {
-      const verified = this.verifiedUsers.get(request);
-      if (verified !== undefined) return this.succeeded(request, context, verified);
+      const proof = this.proofs.get(request);
+      if (proof) {
+        if (request[VERIFIED_SESSION] !== proof.session) request[VERIFIED_SESSION] = proof.session;
+        return this.succeeded(request, context, proof.user);
+      }
     }
     forgetEarlierSession(request);
     const token = strategy.extractToken(request);
@@ -160,9 +170,9 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     return this.verified(once, request, context, user);
   }
 
-  /** The strategy's answer: kept for the later guards of this request (see `VERIFIED_USERS`), then judged by `handleRequest`. */
+  /** The strategy's answer: kept for the later guards of this request (see `PROOFS`), then judged by `handleRequest`. */
   private verified(once: boolean, request: AuthenticatedRequest, context: ExecutionContext, user: unknown): unknown {
-    if (once && user) this.verifiedUsers.set(request, user);
+    if (once && user) this.proofs.set(request, { user, session: request[VERIFIED_SESSION] });
     return this.succeeded(request, context, user);
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Controller, Get, Inject, Injectable, INestApplication, Module, UseGuards } from '@nestjs/common';
+import { Controller, ExecutionContext, ForbiddenException, Get, Inject, Injectable, INestApplication, Module, Req, UseGuards } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExtractJwt } from 'passport-jwt';
 import { CurrentSession, TokenTrackingModule, TokenTrackingService, TrackedJwtGuard, VerifiedToken } from '../../src/index.js';
@@ -116,5 +116,82 @@ describe('two TokenTrackingModule instances in one application', () => {
     expect(await get('/partner/feed', { authorization: bearer, 'x-partner-token': partner.token })).toEqual({ status: 200, body: { session: { userId: 'partner-2', audience: ['partners'] } } });
     expect(await get('/partner/feed', { authorization: bearer })).toEqual({ status: 200, body: { session: null } });
     expect(await get('/partner/feed', { authorization: bearer, 'x-partner-token': `${partner.token.slice(0, -4)}AAAA` })).toEqual({ status: 200, body: { session: null } });
+  });
+});
+
+/** A users' route guard that refuses some users, as applications subclass the guard. */
+@Injectable()
+class NotBannedGuard extends TrackedJwtGuard {
+  override handleRequest<TUser>(error: unknown, user: TUser, info: unknown, context: ExecutionContext): TUser {
+    const session = super.handleRequest(error, user, info, context) as { userId?: string };
+    if (session.userId === 'banned') throw new ForbiddenException('banned');
+    return session as TUser;
+  }
+}
+
+@Controller('account')
+class AccountController {
+  @UseGuards(NotBannedGuard)
+  @Get()
+  account(@CurrentSession() session: VerifiedToken, @Req() request: { user: { userId: string } }) {
+    return { sessionUser: session.userId, audience: session.claims.aud, requestUser: request.user.userId };
+  }
+}
+
+/**
+ * Both instances' guards global, the partners' one optional, then a users'
+ * route guard: the route's session is the users' one, whatever the
+ * partners' guard proved or did not.
+ */
+describe('two TokenTrackingModule instances with global guards, and a route guard of the first', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let url: string;
+  let users: TokenTrackingService;
+  let partners: TokenTrackingService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    @Module({
+      imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: randomBytes(32) }, issuer: 'users', audience: 'users', purge: false })],
+      controllers: [AccountController],
+      providers: [UserTokens, NotBannedGuard, { provide: APP_GUARD, useClass: TrackedJwtGuard }],
+    })
+    class UsersModule {}
+    @Module({
+      imports: [TokenTrackingModule.forRoot({
+        prisma: db.connectAnotherClient(), signing: { secret: randomBytes(32) }, issuer: 'partners', audience: 'partners', purge: false,
+        jwtFromRequest: ExtractJwt.fromHeader('x-partner-token'),
+      })],
+      providers: [PartnerTokens, { provide: APP_GUARD, useClass: OptionalPartnerGuard }],
+    })
+    class PartnersModule {}
+    @Module({ imports: [UsersModule, PartnersModule] })
+    class AppModule {}
+    app = await NestFactory.create(AppModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    users = app.get(UserTokens).service;
+    partners = app.get(PartnerTokens).service;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  it('puts the users\' session back for the users\' route guard, which still judges the user', async () => {
+    const user = await users.generateToken('mallory');
+    const partner = await partners.generateToken('alice');
+    const account = async (headers: Record<string, string>) => {
+      const response = await fetch(`${url}/account`, { headers });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const expected = { status: 200, body: { sessionUser: 'mallory', audience: ['users'], requestUser: 'mallory' } };
+    expect(await account({ authorization: `Bearer ${user.token}` })).toEqual(expected);
+    expect(await account({ authorization: `Bearer ${user.token}`, 'x-partner-token': partner.token })).toEqual(expected);
+    const banned = await users.generateToken('banned');
+    expect((await account({ authorization: `Bearer ${banned.token}` })).status).toBe(403);
+    expect((await account({ 'x-partner-token': partner.token })).status).toBe(401);
   });
 });
