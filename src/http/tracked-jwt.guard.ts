@@ -20,20 +20,21 @@ interface Proof {
 }
 
 /**
- * Per strategy name (one per module instance): for each request its
- * strategy has verified, what it proved, so that a route guard after a
- * global one does not verify the token again. The later guard still gives
- * that user to its own `handleRequest`, which may refuse it (a role check
- * in a subclass), and puts the session back on the request, where another
- * module instance's guard may have put its own or removed it. Only the strategy's successes are kept, never what a
- * `handleRequest` let through without one (optional authentication). Per
- * strategy, because two module instances in one application guard their
- * routes with different keys, audiences or extractors. Maps rather than a
- * property of the request: adding a property to an Express request costs
- * microseconds (its shape is new to V8 on every request). Shared through
- * the global symbol registry, as the strategy names are through Passport's,
- * by every copy of the library in the process (CommonJS and ESM). See
- * `isOneRequest` for which requests are kept.
+ * Per strategy name (one per module instance): what its strategy proved
+ * for each request, so that a route guard after a global one does not
+ * verify the token again. The later guard puts the session back on the
+ * request (another module instance's guard may have replaced or removed
+ * it) and still gives the user to its own `handleRequest`, which may
+ * refuse it (a role check in a subclass). Only the strategy's successes
+ * are kept, never what a `handleRequest` let through without one (optional
+ * authentication); only for requests that live for one operation (see
+ * `isOneRequest`). Per strategy, because two module instances in one
+ * application guard their routes with different keys, audiences or
+ * extractors. Maps rather than a property of the request: adding a
+ * property to an Express request costs microseconds (its shape is new to
+ * V8 on every request). Shared through the global symbol registry, as the
+ * strategy names are through Passport's, by every copy of the library in
+ * the process (CommonJS and ESM).
  */
 const PROOFS: Map<string, WeakMap<object, Proof>> = ((globalThis as Record<symbol, Map<string, WeakMap<object, Proof>> | undefined>)[Symbol.for('nestjs-token-tracking:proofs-by-strategy')] ??= new Map());
 
