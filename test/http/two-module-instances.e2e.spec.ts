@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Controller, ExecutionContext, ForbiddenException, Get, Inject, Injectable, INestApplication, Module, Req, UseGuards } from '@nestjs/common';
+import { Controller, ExecutionContext, ForbiddenException, Get, Inject, Injectable, INestApplication, Module, Provider, Req, UseGuards } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExtractJwt } from 'passport-jwt';
 import { CurrentSession, TokenTrackingModule, TokenTrackingService, TrackedJwtGuard, VerifiedToken } from '../../src/index.js';
@@ -46,24 +46,24 @@ class PartnerController {
   }
 }
 
+type ModuleParts = { controllers?: Array<new (...args: never[]) => unknown>; providers?: Provider[] };
+
 /**
- * Two module instances in one application, with their own keys, audiences
- * and extractors: the users' guard is global, the partners' guards their
- * routes. A request the users' guard let in must still pass the partners'.
+ * An application of two module instances with their own keys, audiences and
+ * extractors: users (bearer header) and partners (`X-Partner-Token`), each
+ * given the controllers and providers of a test.
  */
-describe('two TokenTrackingModule instances in one application', () => {
+function useTwoInstances(usersParts: ModuleParts, partnersParts: ModuleParts) {
+  const fixture = {} as { users: TokenTrackingService; partners: TokenTrackingService; get(path: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> };
   let db: TestDatabase;
   let app: INestApplication;
-  let url: string;
-  let users: TokenTrackingService;
-  let partners: TokenTrackingService;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     @Module({
       imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: randomBytes(32) }, issuer: 'users', audience: 'users', purge: false })],
-      controllers: [UserController],
-      providers: [UserTokens, { provide: APP_GUARD, useClass: TrackedJwtGuard }],
+      controllers: usersParts.controllers ?? [],
+      providers: [UserTokens, ...(usersParts.providers ?? [])],
     })
     class UsersModule {}
     @Module({
@@ -71,17 +71,21 @@ describe('two TokenTrackingModule instances in one application', () => {
         prisma: db.connectAnotherClient(), signing: { secret: randomBytes(32) }, issuer: 'partners', audience: 'partners', purge: false,
         jwtFromRequest: ExtractJwt.fromHeader('x-partner-token'),
       })],
-      controllers: [PartnerController],
-      providers: [PartnerTokens, OptionalPartnerGuard],
+      controllers: partnersParts.controllers ?? [],
+      providers: [PartnerTokens, ...(partnersParts.providers ?? [])],
     })
     class PartnersModule {}
     @Module({ imports: [UsersModule, PartnersModule] })
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger: false });
     await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    users = app.get(UserTokens).service;
-    partners = app.get(PartnerTokens).service;
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    fixture.users = app.get(UserTokens).service;
+    fixture.partners = app.get(PartnerTokens).service;
+    fixture.get = async (path, headers) => {
+      const response = await fetch(`${url}${path}`, { headers });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
   }, 60_000);
 
   afterAll(async () => {
@@ -89,12 +93,22 @@ describe('two TokenTrackingModule instances in one application', () => {
     await db?.dispose();
   });
 
-  const get = async (path: string, headers: Record<string, string>) => {
-    const response = await fetch(`${url}${path}`, { headers });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  return fixture;
+}
+
+/**
+ * Two module instances in one application, with their own keys, audiences
+ * and extractors: the users' guard is global, the partners' guards their
+ * routes. A request the users' guard let in must still pass the partners'.
+ */
+describe('two TokenTrackingModule instances in one application', () => {
+  const fixture = useTwoInstances(
+    { controllers: [UserController], providers: [{ provide: APP_GUARD, useClass: TrackedJwtGuard }] },
+    { controllers: [PartnerController], providers: [OptionalPartnerGuard] },
+  );
 
   it('verifies with each instance\'s guard: a user\'s token does not open the partners\' routes', async () => {
+    const { users, partners, get } = fixture;
     const user = await users.generateToken('mallory');
     const partner = await partners.generateToken('partner-1');
     const bearer = `Bearer ${user.token}`;
@@ -110,6 +124,7 @@ describe('two TokenTrackingModule instances in one application', () => {
   });
 
   it('leaves no other instance\'s session to a route whose guard proved none', async () => {
+    const { users, partners, get } = fixture;
     const user = await users.generateToken('mallory');
     const partner = await partners.generateToken('partner-2');
     const bearer = `Bearer ${user.token}`;
@@ -144,49 +159,16 @@ class AccountController {
  * partners' guard proved or did not.
  */
 describe('two TokenTrackingModule instances with global guards, and a route guard of the first', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let url: string;
-  let users: TokenTrackingService;
-  let partners: TokenTrackingService;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    @Module({
-      imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: randomBytes(32) }, issuer: 'users', audience: 'users', purge: false })],
-      controllers: [AccountController],
-      providers: [UserTokens, NotBannedGuard, { provide: APP_GUARD, useClass: TrackedJwtGuard }],
-    })
-    class UsersModule {}
-    @Module({
-      imports: [TokenTrackingModule.forRoot({
-        prisma: db.connectAnotherClient(), signing: { secret: randomBytes(32) }, issuer: 'partners', audience: 'partners', purge: false,
-        jwtFromRequest: ExtractJwt.fromHeader('x-partner-token'),
-      })],
-      providers: [PartnerTokens, { provide: APP_GUARD, useClass: OptionalPartnerGuard }],
-    })
-    class PartnersModule {}
-    @Module({ imports: [UsersModule, PartnersModule] })
-    class AppModule {}
-    app = await NestFactory.create(AppModule, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    users = app.get(UserTokens).service;
-    partners = app.get(PartnerTokens).service;
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const fixture = useTwoInstances(
+    { controllers: [AccountController], providers: [NotBannedGuard, { provide: APP_GUARD, useClass: TrackedJwtGuard }] },
+    { providers: [{ provide: APP_GUARD, useClass: OptionalPartnerGuard }] },
+  );
 
   it('puts the users\' session back for the users\' route guard, which still judges the user', async () => {
+    const { users, partners, get } = fixture;
     const user = await users.generateToken('mallory');
     const partner = await partners.generateToken('alice');
-    const account = async (headers: Record<string, string>) => {
-      const response = await fetch(`${url}/account`, { headers });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
+    const account = (headers: Record<string, string>) => get('/account', headers);
     const expected = { status: 200, body: { sessionUser: 'mallory', audience: ['users'], requestUser: 'mallory' } };
     expect(await account({ authorization: `Bearer ${user.token}` })).toEqual(expected);
     expect(await account({ authorization: `Bearer ${user.token}`, 'x-partner-token': partner.token })).toEqual(expected);
