@@ -50,7 +50,7 @@ async function main(): Promise<void> {
         await server.stop();
       }
       const summary = await summarizeCpuProfile(join(dir, `${name}.cpuprofile`));
-      console.log(`## ${name}: ${requests} requests measured, ${summary.totalMs.toFixed(0)} ms of CPU in the profile (warm-up and start included), ${(summary.totalMs * 1000 / requests).toFixed(1)} µs a request`);
+      console.log(`## ${name}: ${requests} requests measured, ${summary.totalMs.toFixed(0)} ms of CPU in the profile (warm-up and start included), ${(summary.totalMs * 1000 / requests).toFixed(1)} µs a request, ${(summary.insideGuardsMs * 1000 / requests).toFixed(1)} µs of it inside guards (canActivate)`);
       for (const { frame, share } of summary.places) console.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${frame}`);
       console.log('  top frames by self time:');
       for (const { frame, share } of summary.frames) console.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${frame}`);
