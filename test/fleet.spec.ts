@@ -29,9 +29,10 @@ describe('a fleet of instances polling the revocation log', () => {
     // Ten instances would each log their load.
     Logger.overrideLogger(['error']);
     db = await createTestDatabase();
-    // The writer's 50 concurrent logouts queue for a few pooled connections on a machine the
-    // fleet keeps busy: what is measured is propagation, not how long the writer waited.
-    writer = await startTokenTracking(db.prisma, { maxUserSessions: 1_000, storeTimeouts: { readMs: 30_000, writeMs: 30_000 } });
+    // The writer's 50 concurrent logouts (and, before them, its 50 checks of the fresh tokens) queue for
+    // a few pooled connections on a machine the fleet keeps busy: what is measured is propagation, not
+    // how long the writer waited.
+    writer = await startTokenTracking(db.prisma, { maxUserSessions: 1_000, storeTimeouts: { revocationCheckMs: 30_000, readMs: 30_000, writeMs: 30_000 } });
     if (pgBouncerAvailable()) bouncer = await startPgBouncer(db.url, 'transaction');
   });
 
