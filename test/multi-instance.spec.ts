@@ -83,17 +83,22 @@ describe('two application instances on one database, with the revocation cache',
     const syncedAt = checker.status.lastSyncedAt;
     const { token } = await a.tokens.generateToken('missed-notification-user');
     await b.tokens.parseToken(token);
-    // Kill B's LISTEN connection, then revoke while B cannot hear it.
+    // Both LISTEN connections up (one may be reconnecting after a slow probe), then kill them and revoke while B cannot hear it.
+    await eventually(() => {
+      expect(a.get<RevocationChecker>(RevocationChecker).status.connected).toBe(true);
+      expect(checker.status.connected).toBe(true);
+    }, 10_000);
     const [killed] = await db.query<{ killed: number }>(`
       SELECT count(pg_terminate_backend(pid))::int AS killed FROM pg_stat_activity
        WHERE application_name = 'token-tracking-replica' AND datname = current_database()`);
     expect(killed?.killed).toBe(2);
     await eventually(() => expect(checker.status.connected).toBe(false), 1_000);
-    const revokedAt = Date.now();
     await a.tokens.revokeToken(token);
-    // Within one read of the revocation log (every second by default).
-    await eventually(() => expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError), 2_000);
-    expect(Date.now() - revokedAt).toBeLessThan(2_000);
+    const revokedAt = Date.now();
+    // Within one read of the revocation log (every second by default), with room for a loaded machine;
+    // well before the replica would turn stale (5 s) and ask the database instead.
+    await eventually(() => expect(b.tokens.parseToken(token)).rejects.toBeInstanceOf(TokenRevokedError), 3_000);
+    expect(Date.now() - revokedAt).toBeLessThan(3_000);
     // The replica kept what it had and went on from its last position.
     expect(checker.status.synced).toBe(true);
     expect(checker.status.lastSyncedAt).toEqual(syncedAt);

@@ -6,6 +6,7 @@ import { createPrismaClient, PrismaClient } from '../dev/prisma.js';
 import { TokenStoreError, TokenStoreUnavailableError } from '../src/index.js';
 import { TimedOutError } from '../src/runtime/with-timeout.js';
 import { classifyStoreFailure } from '../src/store/store-failure.js';
+import { eventually } from './support/eventually.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
@@ -57,7 +58,11 @@ describe('store failures, classified against a real PostgreSQL', () => {
     const { token } = await app.tokens.generateToken('terminated-user');
     // Hold a query open on one of the pool's connections, then terminate every backend of this database but ours.
     const pending = prisma.$queryRaw`SELECT pg_sleep(2)`.catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(async () => {
+      const [running] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM pg_stat_activity
+                                                             WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'`);
+      expect(running?.count).toBe(1);
+    });
     await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                      WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%'`);
     const failure = await pending;
