@@ -23,8 +23,14 @@ describe('AccessTokenCheck', () => {
 
     it('answers a live token at once, with what parseToken answers', async () => {
       const issued = await fixture.app.tokens.generateToken('user-1', { role: 'reader' });
-      const answer = check.check(issued.token);
-      expect(answer).not.toBeInstanceOf(Promise);
+      // After an event-loop stall (a loaded machine) the replica asks the database, with a Promise, until
+      // its next read of the log: what is shown is that in sync it answers at once.
+      let answer: ReturnType<AccessTokenCheck['check']> | undefined;
+      await eventually(() => {
+        answer = check.check(issued.token);
+        if (answer instanceof Promise) answer.catch(() => undefined);
+        expect(answer).not.toBeInstanceOf(Promise);
+      });
       expect(answer).toEqual(await fixture.app.tokens.parseToken(issued.token));
       expect(answer).toMatchObject({ jti: issued.jti, userId: 'user-1', data: { role: 'reader' } });
     });
