@@ -100,21 +100,22 @@ describe('the per-user session cap', () => {
       await bare.query('DROP FUNCTION token_tracking_start_sessions');
       const error = await start(bare.prisma, { maxUserSessions: 3 }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
-      expect((error as Error).message).toMatch(/lacks function token_tracking_start_sessions\(\)\. Apply the library's migrations 20261129000100_session_functions/);
+      expect((error as Error).message).toMatch(/lacks function token_tracking_start_sessions\(\)\. Apply the library's migrations from 20261129000100_session_functions on \(20261129000100_session_functions creates what is missing\)/);
     } finally {
       await bare.dispose();
     }
   });
 
-  it('refuses to start on a database without any of its tables, naming a few objects and every migration', async () => {
+  it('refuses to start on a database without any of its tables, naming a few objects and the first migration to apply', async () => {
     const bare = await createTestDatabase();
     try {
       await bare.query('DROP TABLE token_sessions, issued_tokens, revoked_tokens, user_token_watermarks CASCADE');
       const error = await start(bare.prisma, {}).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
       const message = (error as Error).message;
-      expect(message).toMatch(/the database lacks token_sessions\.session_id(, [^,]+){4} and \d+ more\. Apply the library's migrations 20261128000000_token_tracking, /);
+      expect(message).toMatch(/the database lacks token_sessions\.session_id(, [^,]+){4} and \d+ more\. Apply the library's migrations from 20261128000000_token_tracking on \(20261128000000_token_tracking, /);
       expect(message).toContain('20261129000000_token_sessions');
+      expect(message).toContain('applies every pending migration in order');
     } finally {
       await bare.dispose();
     }

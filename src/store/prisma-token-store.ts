@@ -130,10 +130,13 @@ export class PrismaTokenStore implements TokenStore {
     // A database without any of the tables lacks dozens of objects: name the first few.
     const objects = missing.map((requirement) => requirement.object);
     const named = objects.length > 5 ? `${objects.slice(0, 5).join(', ')} and ${objects.length - 5} more` : objects.join(', ');
+    // Name where to start, not only the migrations that create what is missing: those
+    // after the first (functions replaced, plans changed) are needed as much.
     throw new TokenTrackingConfigurationError(
-      `the database lacks ${named}. Apply the library's migrations ` +
-        `${migrations.join(', ')}: copy them with \`npx nestjs-token-tracking migrations prisma/migrations\`, then run ` +
-        '`prisma migrate deploy` (see docs/setup.md)',
+      `the database lacks ${named}. Apply the library's migrations from ${migrations[0]} on ` +
+        `(${migrations.join(', ')} ${migrations.length === 1 ? 'creates' : 'create'} what is missing): copy them with ` +
+        '`npx nestjs-token-tracking migrations prisma/migrations`, then run `prisma migrate deploy`, which applies every ' +
+        'pending migration in order (see docs/setup.md)',
     );
   }
 
