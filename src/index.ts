@@ -53,6 +53,7 @@ export type {
   PageRequest,
   PurgeOutcome,
   PurgeRequest,
+  RecordedActivity,
   RecordedToken,
   RevocationStamp,
   RevokedSessions,

@@ -92,7 +92,7 @@ describe('recording last use with an idle deadline (the store)', () => {
       { sessionId: late.sessionId, at: new Date(clock.now()) },
       { sessionId: inTime.sessionId, at: new Date(clock.now() - 1) },
     ], idle());
-    expect(ended).toEqual({ sessions: [{ sessionId: late.sessionId, userId: 'late-user' }] });
+    expect(ended).toEqual({ sessions: [{ sessionId: late.sessionId, userId: 'late-user' }], recordedElsewhere: [] });
     expect(await rowOf(late.sessionId)).toEqual({ last_active_at: new Date(startedAt), revoked_reason: 'idle-timeout' });
     expect(await rowOf(inTime.sessionId)).toEqual({ last_active_at: new Date(clock.now() - 1), revoked_reason: null });
     expect(await app.tokens.getUserSessionCount('late-user')).toBe(1);

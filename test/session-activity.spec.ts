@@ -48,6 +48,50 @@ describe('last use of a session', () => {
     expect(calls).toEqual(['recordActivity', 'listActiveSessions', 'recordActivity', 'listActiveSessions']);
   });
 
+  it('leaves alone a use within the interval of the recorded last use, and returns that last use', async () => {
+    const token = await app.tokens.generateToken('interval-user');
+    const lastUse = async () => (await app.tokens.getUserSessions('interval-user'))[0]?.lastActiveAt.getTime();
+    const use = (afterMs: number) => app.store.recordActivity([{ sessionId: token.sessionId, at: new Date(clock.now() + afterMs) }], undefined, 60_000);
+    // The session's start is not a recorded use: its first use is written, however soon.
+    expect(await use(1_000)).toEqual({ sessions: [], recordedElsewhere: [] });
+    expect(await lastUse()).toBe(clock.now() + 1_000);
+
+    expect(await use(60_999)).toEqual({ sessions: [], recordedElsewhere: [{ sessionId: token.sessionId, at: new Date(clock.now() + 1_000) }] });
+    expect(await lastUse()).toBe(clock.now() + 1_000);
+
+    expect(await use(61_000)).toEqual({ sessions: [], recordedElsewhere: [] });
+    expect(await lastUse()).toBe(clock.now() + 61_000);
+  });
+
+  it('writes a session once per interval across instances, the next write due an interval after the one another instance made', async () => {
+    const other = await startTokenTracking(undefined, { store: new PrismaTokenStore(db.connectAnotherClient()), clock: clock.now, lastUsedIntervalSeconds: 60 });
+    try {
+      const here = app.get<SessionActivityRecorder>(SessionActivityRecorder);
+      const there = other.get<SessionActivityRecorder>(SessionActivityRecorder);
+      const token = await app.tokens.generateToken('fleet-user');
+      const lastUse = async () => (await app.tokens.getUserSessions('fleet-user'))[0]?.lastActiveAt.getTime();
+      clock.advance(60_000);
+      here.touch(token.sessionId);
+      await here.flush();
+      const writtenHere = clock.now();
+      expect(await lastUse()).toBe(writtenHere);
+
+      clock.advance(20_000);
+      there.touch(token.sessionId);
+      await there.flush();
+      expect(await lastUse()).toBe(writtenHere);
+      expect(there.recordedUseMs(token.sessionId)).toBe(writtenHere);
+
+      // An interval after the write made here, not after the use seen there.
+      clock.advance(40_000);
+      there.touch(token.sessionId);
+      await there.flush();
+      expect(await lastUse()).toBe(clock.now());
+    } finally {
+      await other.close();
+    }
+  });
+
   it('never moves a last-use time backwards (another instance may have written a later one)', async () => {
     const token = await app.tokens.generateToken('monotonic-user');
     await app.store.recordActivity([{ sessionId: token.sessionId, at: new Date(clock.now() + 5_000) }]);

@@ -17,8 +17,10 @@ const FLUSH_DELAY_MS = 1_000;
  * Records when sessions were last used without touching the request path:
  * `touch` is a map lookup; the writes are batched into one UPDATE per
  * second, and a session is written at most once per `lastUsedIntervalSeconds`
- * by this process. The UPDATE skips rows a revocation holds, so it can
- * never delay or break one. Memory is bounded by `MAX_REMEMBERED_SESSIONS`.
+ * (this process does not send what it remembers writing within the
+ * interval, and the UPDATE leaves alone what any process wrote within it).
+ * The UPDATE skips rows a revocation holds, so it can never delay or break
+ * one. Memory is bounded by `MAX_REMEMBERED_SESSIONS`.
  *
  * With `sessionIdleTimeout`, a use at or after its session's idle deadline
  * is not recorded (it would bring the session back) and the session is
@@ -116,11 +118,24 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     const idle: IdleDeadline | undefined = idleSeconds === null
       ? undefined
       : { timeoutMs: idleSeconds * 1000, stamp: revocationStamp(this.options, IDLE_REVOCATION_REASON) };
-    const ended = await this.store.recordActivity(uses, idle);
-    if (!idle || !ended || ended.sessions.length === 0) return;
-    const endedIds = new Set(ended.sessions.map((session) => session.sessionId));
+    const outcome = await this.store.recordActivity(uses, idle, this.options.lastUsedIntervalMs);
+    for (const { sessionId, at } of outcome?.recordedElsewhere ?? []) this.rememberRecordedElsewhere(sessionId, at.getTime());
+    if (!idle || !outcome || outcome.sessions.length === 0) return;
+    const endedIds = new Set(outcome.sessions.map((session) => session.sessionId));
     this.forget(uses.filter((use) => endedIds.has(use.sessionId)));
-    announceIdleRevocations(this.revocations, this.events, ended, idle.stamp);
+    announceIdleRevocations(this.revocations, this.events, outcome, idle.stamp);
+  }
+
+  /**
+   * The session's last use as the database has it, written by another
+   * process within the interval: the next write is due an interval after
+   * it, not after this process's use. Only for a session still remembered,
+   * and in its generation; an earlier time than remembered only brings the
+   * next write forward, never delays it.
+   */
+  private rememberRecordedElsewhere(sessionId: string, atMs: number): void {
+    if (this.recent.has(sessionId)) this.recent.set(sessionId, atMs);
+    else if (this.older.has(sessionId)) this.older.set(sessionId, atMs);
   }
 
   private forget(uses: readonly SessionUse[]): void {

@@ -20,6 +20,7 @@ import {
   PageRequest,
   PurgeOutcome,
   PurgeRequest,
+  RecordedActivity,
   RecordedToken,
   RevocationStamp,
   RevokedSessions,
@@ -347,27 +348,47 @@ export class PrismaTokenStore implements TokenStore {
     }, this.transactionOptions));
   }
 
-  async recordActivity(uses: readonly SessionUse[], idle?: IdleDeadline): Promise<IdleSessionsRevoked> {
+  async recordActivity(uses: readonly SessionUse[], idle?: IdleDeadline, intervalMs = 0): Promise<RecordedActivity> {
     if (uses.length === 0) return { sessions: [] };
     const sessionIds = uses.map((use) => use.sessionId);
     const times = uses.map((use) => use.at);
     // A use counts only while its session is still within its idle timeout:
     // one at or after the deadline must not move a deadline that has passed.
     const idleCutoffs = uses.map((use) => (idle ? new Date(use.at.getTime() - idle.timeoutMs) : null));
+    const intervalSeconds = intervalMs / 1000;
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
     // skipped rather than waited for, so recording use can neither delay
     // nor deadlock a revocation; rows are taken in one order regardless.
-    await this.run('recording session activity', 'writeMs', () => this.prisma.$executeRaw`
-      UPDATE token_sessions AS s SET last_active_at = u.at
-        FROM (SELECT locked.session_id, used.at
-                FROM unnest(${sessionIds}::varchar[], ${times}::timestamptz[], ${idleCutoffs}::timestamptz[]) AS used(session_id, at, idle_cutoff)
-                JOIN token_sessions AS locked ON locked.session_id = used.session_id
-               WHERE locked.last_active_at < used.at AND locked.revoked_at IS NULL
-                 AND (used.idle_cutoff IS NULL OR locked.last_active_at > used.idle_cutoff)
-               ORDER BY locked.session_id
-                 FOR UPDATE OF locked SKIP LOCKED) AS u
-       WHERE s.session_id = u.session_id`);
-    if (!idle) return { sessions: [] };
+    // A session whose use some process recorded less than `intervalMs` ago
+    // is neither locked nor written, but returned with that last use, for
+    // this process to remember: each process remembers only its own writes,
+    // so in a fleet (or past its memory's bound) it would otherwise write
+    // every session its requests reach. A session's start is not such a use:
+    // its first guarded request is written, as a single process would. The
+    // final SELECT looks up only the sessions the UPDATE did not write (when
+    // every use is due, none), as they were before it.
+    const recordedElsewhere = await this.run('recording session activity', 'writeMs', () => this.prisma.$queryRaw<Array<{ session_id: string; last_active_at: Date }>>`
+      WITH used AS MATERIALIZED (
+             SELECT * FROM unnest(${sessionIds}::varchar[], ${times}::timestamptz[], ${idleCutoffs}::timestamptz[]) AS used(session_id, at, idle_cutoff)),
+           written AS (
+             UPDATE token_sessions AS s SET last_active_at = u.at
+               FROM (SELECT locked.session_id, used.at
+                       FROM used JOIN token_sessions AS locked ON locked.session_id = used.session_id
+                      WHERE locked.last_active_at < used.at AND locked.revoked_at IS NULL
+                        AND (locked.last_active_at <= used.at - ${intervalSeconds}::float8 * interval '1 second' OR locked.last_active_at = locked.created_at)
+                        AND (used.idle_cutoff IS NULL OR locked.last_active_at > used.idle_cutoff)
+                      ORDER BY locked.session_id
+                        FOR UPDATE OF locked SKIP LOCKED) AS u
+              WHERE s.session_id = u.session_id
+             RETURNING s.session_id)
+      SELECT used.session_id, known.last_active_at
+        FROM used JOIN token_sessions AS known ON known.session_id = used.session_id
+       WHERE used.session_id NOT IN (SELECT session_id FROM written) AND ${intervalSeconds}::float8 > 0
+         AND known.revoked_at IS NULL
+         AND known.last_active_at > used.at - ${intervalSeconds}::float8 * interval '1 second' AND known.last_active_at <> known.created_at
+         AND (used.idle_cutoff IS NULL OR known.last_active_at > used.idle_cutoff)`);
+    const recorded = recordedElsewhere.map((row) => ({ sessionId: row.session_id, at: row.last_active_at }));
+    if (!idle) return { sessions: [], recordedElsewhere: recorded };
     // What the update left alone for being past its deadline is over: end
     // it now, as the idle sweep would, rather than let it be used until then.
     const { stamp } = idle;
@@ -380,7 +401,7 @@ export class PrismaTokenStore implements TokenStore {
                 ORDER BY s.session_id
                   FOR UPDATE OF s SKIP LOCKED),
              ${stamp.at}::timestamptz, ${stamp.reason}::varchar)`);
-    return { sessions: rows.map((row) => ({ sessionId: row.revoked_session_id, userId: row.revoked_user_id })) };
+    return { sessions: rows.map((row) => ({ sessionId: row.revoked_session_id, userId: row.revoked_user_id })), recordedElsewhere: recorded };
   }
 
   async revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked> {

@@ -144,6 +144,15 @@ export interface IdleSessionsRevoked {
   readonly sessions: ReadonlyArray<{ readonly sessionId: string; readonly userId: string }>;
 }
 
+/**
+ * What recording use did: the sessions it revoked as used after their idle
+ * deadline, and the uses it left alone because their session's recorded
+ * last use (given as `at`) is already within the interval.
+ */
+export interface RecordedActivity extends IdleSessionsRevoked {
+  readonly recordedElsewhere?: readonly SessionUse[];
+}
+
 /** A use of a session, by a guarded request at `at`. */
 export interface SessionUse {
   readonly sessionId: string;
@@ -291,9 +300,13 @@ export interface TokenStore {
    * once is dropped rather than delaying or failing a revocation. With
    * `idle`, a use at or after its session's idle deadline is not recorded
    * (a deadline that has passed never moves) and that session is revoked
-   * as idle at once; returns those sessions.
+   * as idle at once; returns those sessions. With `intervalMs`, a session
+   * whose recorded last use is less than that before the new one is left
+   * as it is, and returned in `recordedElsewhere` with that last use:
+   * another process recorded it within the interval (a store may ignore
+   * `intervalMs`; it only saves writes).
    */
-  recordActivity(uses: readonly SessionUse[], idle?: IdleDeadline): Promise<IdleSessionsRevoked | void>;
+  recordActivity(uses: readonly SessionUse[], idle?: IdleDeadline, intervalMs?: number): Promise<RecordedActivity | void>;
 
   /** Revokes up to `batchSize` live sessions last active at or before `idleCutoff`. */
   revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked>;
