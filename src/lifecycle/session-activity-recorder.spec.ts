@@ -7,12 +7,13 @@ describe('SessionActivityRecorder', () => {
     const batches: number[] = [];
     return { batches, store: { recordActivity: async (uses: readonly SessionUse[]) => { batches.push(uses.length); return { sessions: [] }; } } };
   };
-  const recorderAt = (now: () => number, store: object = recordingStore().store) => new SessionActivityRecorder(
-    { lastUsedIntervalMs: 60_000, trackUserTokens: true, clock: now, sessionIdleTimeoutSeconds: null } as never,
+  const recorderAt = (now: () => number, store: object = recordingStore().store, options: object = {}) => new SessionActivityRecorder(
+    { lastUsedIntervalMs: 60_000, trackUserTokens: true, clock: now, sessionIdleTimeoutSeconds: null, ...options } as never,
     store as never,
     {} as never,
     {} as never,
   );
+  const pendingOf = (recorder: SessionActivityRecorder) => (recorder as unknown as { pending: Map<string, number> }).pending;
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
   it('remembers at least the last half of MAX_REMEMBERED_SESSIONS sessions written, and forgets older ones', async () => {
@@ -46,6 +47,59 @@ describe('SessionActivityRecorder', () => {
     await nextTurn();
     await nextTurn();
     expect(batches).toEqual([MAX_USES_PER_STATEMENT, MAX_USES_PER_STATEMENT, MAX_USES_PER_STATEMENT / 2]);
+    await recorder.onModuleDestroy();
+  });
+
+  it('keeps a use waiting to be written when the next one comes due: replaced, it would never reach the database', async () => {
+    let now = 1_000;
+    const recorder = recorderAt(() => now, undefined, { lastUsedIntervalMs: 1_000 });
+    recorder.touch('session');
+    now = 2_000;
+    recorder.touch('session');
+    expect(pendingOf(recorder).get('session')).toBe(1_000);
+    expect(recorder.recordedUseMs('session')).toBe(1_000);
+    await recorder.onModuleDestroy();
+  });
+
+  it('keeps a waiting use when a later one is reported late within the idle timeout of it, not beyond', async () => {
+    let now = 1_000;
+    const recorder = recorderAt(() => now, undefined, { lastUsedIntervalMs: 1_000, sessionIdleTimeoutSeconds: 2 });
+    recorder.touch('session');
+    now = 2_999;
+    recorder.reportLateUse('session');
+    expect(pendingOf(recorder).get('session')).toBe(1_000);
+    now = 3_000;
+    recorder.reportLateUse('session');
+    expect(pendingOf(recorder).get('session')).toBe(3_000);
+    await recorder.onModuleDestroy();
+  });
+
+  it("remembers another instance's write in place of the use it sent, never in place of a later use", async () => {
+    let now = 1_000;
+    let answer: (outcome: object) => void = () => undefined;
+    const store = { recordActivity: () => new Promise((resolve) => (answer = resolve)) };
+    const recorder = recorderAt(() => now, store, { lastUsedIntervalMs: 1_000 });
+    const writtenElsewhere = (at: number) => ({ sessions: [], recordedElsewhere: [{ sessionId: 'sent', at: new Date(at) }, { sessionId: 'used-since', at: new Date(at) }] });
+
+    recorder.touch('sent');
+    recorder.touch('used-since');
+    const flushed = recorder.flush();
+    await nextTurn();
+    now = 2_000;
+    recorder.touch('used-since');
+    answer(writtenElsewhere(500));
+    await flushed;
+    expect(recorder.recordedUseMs('sent')).toBe(500);
+    expect(recorder.recordedUseMs('used-since')).toBe(2_000);
+    await recorder.onModuleDestroy();
+  });
+
+  it('writes within a quarter of a short interval, so that a session in use is written well within its idle timeout', async () => {
+    const { batches, store } = recordingStore();
+    const recorder = recorderAt(Date.now, store, { lastUsedIntervalMs: 1_000 });
+    recorder.touch('session');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(batches).toEqual([1]);
     await recorder.onModuleDestroy();
   });
 });

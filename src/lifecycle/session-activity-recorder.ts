@@ -10,7 +10,7 @@ import { announceIdleRevocations, IDLE_REVOCATION_REASON } from './idle-revocati
 
 /** Sessions remembered as recently recorded (at least the last half of this many); beyond, the oldest are forgotten. */
 export const MAX_REMEMBERED_SESSIONS = 100_000;
-/** Uses wait this long to be written together. */
+/** Uses wait this long to be written together (less with a short `lastUsedIntervalSeconds`, see `flushDelayMs`). */
 const FLUSH_DELAY_MS = 1_000;
 /**
  * Uses a statement writes at most; as many pending are written at once.
@@ -25,11 +25,13 @@ export const MAX_USES_PER_STATEMENT = 500;
 /**
  * Records when sessions were last used without touching the request path:
  * `touch` is a map lookup; the writes are batched into UPDATEs of up to
- * `MAX_USES_PER_STATEMENT` uses, at least once a second, and a session is written at most once per `lastUsedIntervalSeconds`
- * (this process does not send what it remembers writing within the
- * interval, and the UPDATE leaves alone what any process wrote within it).
- * The UPDATE skips rows a revocation holds, so it can never delay or break
- * one. Memory is bounded by `MAX_REMEMBERED_SESSIONS`.
+ * `MAX_USES_PER_STATEMENT` uses, at least once a second, and a session is
+ * written at most once per `lastUsedIntervalSeconds` (this process does not
+ * send what it remembers writing within the interval, and the UPDATE leaves
+ * alone what any process wrote within it). The UPDATE skips rows a
+ * revocation holds, so it never waits for one nor breaks one; a revocation
+ * waits at most for one such statement. Memory is bounded by
+ * `MAX_REMEMBERED_SESSIONS`.
  *
  * With `sessionIdleTimeout`, a use at or after its session's idle deadline
  * is not recorded (it would bring the session back) and the session is
@@ -71,6 +73,9 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     const now = this.options.clock();
     const previous = this.recordedUseMs(sessionId);
     if (previous !== undefined && now - previous < interval) return;
+    // A use still waiting to be written stays: replaced by this one, it would
+    // never reach the database, which may then take this one for late.
+    if (this.pending.has(sessionId)) return;
     this.recent.set(sessionId, now);
     if (this.recent.size >= MAX_REMEMBERED_SESSIONS / 2) {
       this.older = this.recent;
@@ -82,8 +87,8 @@ export class SessionActivityRecorder implements OnModuleDestroy {
 
   /**
    * When this process last recorded a use of the session (written, or
-   * within a second of being written), if it remembers one: the session's
-   * recorded last use is at least this.
+   * waiting to be written), if it remembers one: the session's recorded
+   * last use is at least this once the write lands.
    */
   recordedUseMs(sessionId: string): number | undefined {
     // Not `pending`: it also holds uses refused as late (`reportLateUse`), which must not count as uses.
@@ -96,7 +101,13 @@ export class SessionActivityRecorder implements OnModuleDestroy {
    */
   reportLateUse(sessionId: string): void {
     if (!this.options.trackUserTokens) return;
-    this.pending.set(sessionId, this.options.clock());
+    const now = this.options.clock();
+    const idleSeconds = this.options.sessionIdleTimeoutSeconds;
+    // A use waiting to be written that this one is within the timeout of is
+    // kept: the session was in use, and the database had yet to learn it.
+    const waiting = this.pending.get(sessionId);
+    if (waiting !== undefined && idleSeconds !== null && now - waiting < idleSeconds * 1000) return;
+    this.pending.set(sessionId, now);
     this.scheduleFlush();
   }
 
@@ -133,8 +144,18 @@ export class SessionActivityRecorder implements OnModuleDestroy {
         void this.flush();
       }).unref();
     } else {
-      this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+      this.timer ??= setTimeout(() => void this.flush(), this.flushDelayMs()).unref();
     }
+  }
+
+  /**
+   * At most a quarter of the interval: a session in continuous use is then
+   * written at most 1.25 intervals after its previous write, well within an
+   * idle timeout of twice the interval even when the interval is a second.
+   */
+  private flushDelayMs(): number {
+    const interval = this.options.lastUsedIntervalMs;
+    return interval > 0 ? Math.min(FLUSH_DELAY_MS, interval / 4) : FLUSH_DELAY_MS;
   }
 
   private cancelScheduledFlush(): void {
@@ -150,7 +171,10 @@ export class SessionActivityRecorder implements OnModuleDestroy {
       ? undefined
       : { timeoutMs: idleSeconds * 1000, stamp: revocationStamp(this.options, IDLE_REVOCATION_REASON) };
     const outcome = await this.store.recordActivity(uses, idle, this.options.lastUsedIntervalMs);
-    for (const { sessionId, at } of outcome?.recordedElsewhere ?? []) this.rememberRecordedElsewhere(sessionId, at.getTime());
+    if (outcome?.recordedElsewhere?.length) {
+      const sent = new Map(uses.map((use) => [use.sessionId, use.at.getTime()]));
+      for (const { sessionId, at } of outcome.recordedElsewhere) this.rememberRecordedElsewhere(sessionId, at.getTime(), sent.get(sessionId));
+    }
     if (!idle || !outcome || outcome.sessions.length === 0) return;
     const endedIds = new Set(outcome.sessions.map((session) => session.sessionId));
     this.forget(uses.filter((use) => endedIds.has(use.sessionId)));
@@ -160,13 +184,14 @@ export class SessionActivityRecorder implements OnModuleDestroy {
   /**
    * The session's last use as the database has it, written by another
    * process within the interval: the next write is due an interval after
-   * it, not after this process's use. Only for a session still remembered,
-   * and in its generation; an earlier time than remembered only brings the
-   * next write forward, never delays it.
+   * it, not after the use this process sent. Only while what this process
+   * remembers is still that use (not a later one, which the idle deadline
+   * check relies on), and in its generation.
    */
-  private rememberRecordedElsewhere(sessionId: string, atMs: number): void {
+  private rememberRecordedElsewhere(sessionId: string, atMs: number, sentMs: number | undefined): void {
+    if (sentMs === undefined || this.recordedUseMs(sessionId) !== sentMs) return;
     if (this.recent.has(sessionId)) this.recent.set(sessionId, atMs);
-    else if (this.older.has(sessionId)) this.older.set(sessionId, atMs);
+    else this.older.set(sessionId, atMs);
   }
 
   private forget(uses: readonly SessionUse[]): void {

@@ -364,8 +364,10 @@ export class PrismaTokenStore implements TokenStore {
     const idleTimeoutMs = idle ? idle.timeoutMs : null;
     const intervalSeconds = intervalMs / 1000;
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
-    // skipped rather than waited for, so recording use can neither delay
-    // nor deadlock a revocation; rows are taken in one order regardless.
+    // skipped rather than waited for, so recording use never waits for a
+    // revocation and cannot deadlock with one (rows are taken in one order
+    // regardless); a revocation of a session this statement holds waits for
+    // it to end, which the recorder's batches of at most 500 uses keep short.
     // A session whose use some process recorded less than `intervalMs` ago
     // is neither locked nor written, but returned with that last use, for
     // this process to remember: each process remembers only its own writes,
