@@ -74,7 +74,7 @@ const spread = (values: number[]) => `p50 ${fixed(percentile(values, 50))}  p99 
 export async function fleetBenchmark(report: FleetReport): Promise<void> {
   const { say } = report;
   const maxConnections = Math.max(300, INSTANCES * (POOL_SIZE + 1) + 50);
-  say(`## 7. A fleet of ${INSTANCES} instances (${PER_PROCESS} a process, Prisma pool of ${POOL_SIZE} each), bursts of ${BURST_SIZE} concurrent logouts`);
+  say(`## 9. A fleet of ${INSTANCES} instances (${PER_PROCESS} a process, Prisma pool of ${POOL_SIZE} each), bursts of ${BURST_SIZE} concurrent logouts`);
   say(`(a PostgreSQL of its own with max_connections ${maxConnections}; pollIntervalMs ${POLL_INTERVAL_MS}, maxStalenessMs ${MAX_STALENESS_MS}, heartbeat ${HEARTBEAT_MS} ms;`);
   say(` propagation: from the logout call until every instance's replica refuses the token; late: a token some instance answered`);
   say(` "not revoked" more than pollIntervalMs + one read (${BOUND_MS} ms) after its logout returned)`);

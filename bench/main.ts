@@ -37,7 +37,8 @@ import { DEFAULT_REPLICA_MAX_ENTRIES, resolveTokenTrackingOptions } from '../src
 import { RevocationReplica } from '../src/revocation/revocation-replica.js';
 import { benchOptions, createBenchApp } from './bench-app.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_SECRET } from './bench-keys.js';
-import { fleetBenchmark } from './fleet.js';
+import { fleetBenchmark, FleetReport } from './fleet.js';
+import { lastUseCosts } from './last-use.js';
 import { CONNECTIONS, GuardServer, load, startGuardServer } from './guard-load.js';
 import { LruJwtGuard, RevokedIdsStandIn } from './lru-jwt.guard.js';
 import { createTokenPopulation, TokenPopulation } from './token-population.js';
@@ -74,6 +75,13 @@ function target(figure: string, value: number, comparison: '>=' | '<=', bound: n
   verdicts.push({ figure, value: `${fixed(value)}${unit}`, target: `${comparison} ${bound}${unit}`, met });
 }
 
+/** How the sections kept in files of their own print figures and targets. */
+const sectionReport: FleetReport = {
+  say,
+  target,
+  verdict: (figure, value, bound, met) => verdicts.push({ figure, value, target: bound, met }),
+};
+
 /** Written under the figures in docs/benchmarks.md: what some of them measure. */
 const READING_THE_FIGURES = [
   '## Reading the figures',
@@ -98,7 +106,14 @@ const READING_THE_FIGURES = [
   "- **Cost growth.** Ratios within about 0.1 of 1 are at this shared machine's run-to-run noise. The",
   '  plain INSERT line is a reference measured in the same rounds: what the larger table costs',
   '  PostgreSQL itself, with no library code involved.',
-  '- **A fleet (section 7).** `BENCH_ONLY=fleet npm run bench` runs it alone. It starts a PostgreSQL of',
+  '- **Last use (section 10).** `BENCH_ONLY=last-use npm run bench` runs it alone, on a database of its',
+  '  own. The hold is the longest stretch between two ticks of a 0 ms timer while `recordActivity`',
+  '  writes one batch of due uses, which a request waiting behind it would add to its latency. The fleet',
+  "  part runs four `SessionActivityRecorder`s on a simulated clock; rows written are PostgreSQL's",
+  '  `n_tup_upd` for `token_sessions`. "Without the interval in the statement" passes `intervalMs` 0',
+  '  to the store, so that each instance writes whatever it does not remember writing, as up to this',
+  '  release.',
+  '- **A fleet (section 9).** `BENCH_ONLY=fleet npm run bench` runs it alone. It starts a PostgreSQL of',
   '  its own with `max_connections` raised to fit the fleet (instances × (pool + 1) + 50, at least 300),',
   '  a transaction-mode PgBouncer (pool 20) and a session-mode one (a server connection per client), and',
   '  then, in each topology — direct polling only; direct with `LISTEN`; the Prisma pools through the',
@@ -153,7 +168,8 @@ async function main(): Promise<void> {
         replica: () => replicaLoadAndMemory(postgres.url, admin),
         growth: () => costGrowth(postgres.url, admin),
         purge: () => purgeOneMillion(prisma, admin),
-        fleet: () => fleetBenchmark({ say, target, verdict: (figure, value, bound, met) => verdicts.push({ figure, value, target: bound, met }) }),
+        fleet: () => fleetBenchmark(sectionReport),
+        'last-use': () => lastUseOnItsOwnDatabase(postgres.url, admin),
       };
       for (const name of ONLY ?? Object.keys(sections)) {
         const section = sections[name];
@@ -190,6 +206,15 @@ async function main(): Promise<void> {
     profiles,
   ].join('\n'));
   console.log(`\nWritten to ${docs}`);
+}
+
+/** Section 10 (bench/last-use.ts), on a database of its own: the other sections leave sessions behind. */
+async function lastUseOnItsOwnDatabase(serverUrl: string, admin: pg.Client): Promise<void> {
+  const name = 'bench_last_use';
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await applyMigrations(databaseUrl(serverUrl, name));
+  await lastUseCosts(databaseUrl(serverUrl, name), sectionReport);
 }
 
 /** The recipes the guard section compares, each a route of a bench server (see bench-app.ts). */
