@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { MAX_REMEMBERED_SESSIONS, MAX_USES_PER_STATEMENT, SessionActivityRecorder } from './session-activity-recorder.js';
 import { SessionUse } from '../store/token-store.interface.js';
 
@@ -96,10 +97,54 @@ describe('SessionActivityRecorder', () => {
 
   it('writes within a quarter of a short interval, so that a session in use is written well within its idle timeout', async () => {
     const { batches, store } = recordingStore();
-    const recorder = recorderAt(Date.now, store, { lastUsedIntervalMs: 1_000 });
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const recorder = recorderAt(Date.now, store, { lastUsedIntervalMs: 1_000 });
+      recorder.touch('session');
+      jest.advanceTimersByTime(249);
+      await nextTurn();
+      expect(batches).toEqual([]);
+      jest.advanceTimersByTime(1);
+      await nextTurn();
+      expect(batches).toEqual([1]);
+      await recorder.onModuleDestroy();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('lets a use replace a late report waiting to be written: the request was let in, so it was not late', async () => {
+    let now = 10_000;
+    const { batches, store } = recordingStore();
+    const recorder = recorderAt(() => now, store, { lastUsedIntervalMs: 1_000, sessionIdleTimeoutSeconds: 2 });
     recorder.touch('session');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await recorder.flush();
+    now = 14_000;
+    recorder.reportLateUse('session');
+    now = 14_200;
+    recorder.touch('session');
+    expect(pendingOf(recorder).get('session')).toBe(14_200);
+    expect(recorder.recordedUseMs('session')).toBe(14_200);
     expect(batches).toEqual([1]);
     await recorder.onModuleDestroy();
+  });
+
+  it('writes nothing more once shut down: batches of a flush not yet started are dropped', async () => {
+    const started: number[] = [];
+    const store = {
+      recordActivity: async (uses: readonly SessionUse[]) => {
+        started.push(uses.length);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { sessions: [] };
+      },
+    };
+    const recorder = recorderAt(() => 1_000_000, store);
+    for (let n = 0; n < 3.2 * MAX_USES_PER_STATEMENT; n++) recorder.touch(`session-${n}`);
+    await nextTurn();
+    expect(started).toEqual([MAX_USES_PER_STATEMENT]);
+    await recorder.onModuleDestroy();
+    recorder.touch('after-shutdown');
+    await recorder.flush();
+    expect(started).toEqual([MAX_USES_PER_STATEMENT]);
   });
 });

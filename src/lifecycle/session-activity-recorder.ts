@@ -30,18 +30,20 @@ export const MAX_USES_PER_STATEMENT = 500;
  * send what it remembers writing within the interval, and the UPDATE leaves
  * alone what any process wrote within it). The UPDATE skips rows a
  * revocation holds, so it never waits for one nor breaks one; a revocation
- * waits at most for one such statement. Memory is bounded by
+ * may wait for the statements holding its sessions' rows (one per
+ * instance, each short). Memory is bounded by
  * `MAX_REMEMBERED_SESSIONS`.
  *
  * With `sessionIdleTimeout`, a use at or after its session's idle deadline
  * is not recorded (it would bring the session back) and the session is
  * revoked as idle when the batch is written, as the sweep would later.
  *
- * At shutdown, what is still pending (at most a second of use) is dropped,
- * not written: by then the application's Prisma client has usually been
- * disconnected (its module is destroyed first), and a write would open it
- * again and keep the process alive. The next request of those sessions, on
- * any instance, records their use again.
+ * At shutdown, what is still pending (at most a second of use), and every
+ * batch of a flush that has not started yet, is dropped, not written: by
+ * then the application's Prisma client has usually been disconnected (its
+ * module is destroyed first), and a write would open it again and keep the
+ * process alive. The next request of those sessions, on any instance,
+ * records their use again.
  */
 @Injectable()
 export class SessionActivityRecorder implements OnModuleDestroy {
@@ -55,6 +57,10 @@ export class SessionActivityRecorder implements OnModuleDestroy {
   private recent = new Map<string, number>();
   private older = new Map<string, number>();
   private readonly pending = new Map<string, number>();
+  /** The sessions whose entry in `pending` is a use refused as late (`reportLateUse`), not a use. */
+  private readonly lateReports = new Set<string>();
+  /** Set at shutdown: nothing more is written. */
+  private closed = false;
   private timer: NodeJS.Timeout | undefined;
   /** A flush of a full batch, due once the current request's work is done. */
   private immediate: NodeJS.Immediate | undefined;
@@ -69,13 +75,15 @@ export class SessionActivityRecorder implements OnModuleDestroy {
 
   touch(sessionId: string): void {
     const interval = this.options.lastUsedIntervalMs;
-    if (interval === 0 || !this.options.trackUserTokens) return;
+    if (interval === 0 || !this.options.trackUserTokens || this.closed) return;
     const now = this.options.clock();
     const previous = this.recordedUseMs(sessionId);
     if (previous !== undefined && now - previous < interval) return;
     // A use still waiting to be written stays: replaced by this one, it would
-    // never reach the database, which may then take this one for late.
-    if (this.pending.has(sessionId)) return;
+    // never reach the database, which may then take this one for late. A
+    // late report waiting is replaced: this use was let in, so it is not late.
+    if (this.pending.has(sessionId) && !this.lateReports.has(sessionId)) return;
+    this.lateReports.delete(sessionId);
     this.recent.set(sessionId, now);
     if (this.recent.size >= MAX_REMEMBERED_SESSIONS / 2) {
       this.older = this.recent;
@@ -100,7 +108,7 @@ export class SessionActivityRecorder implements OnModuleDestroy {
    * next batch, which does not record it and ends the session as idle.
    */
   reportLateUse(sessionId: string): void {
-    if (!this.options.trackUserTokens) return;
+    if (!this.options.trackUserTokens || this.closed) return;
     const now = this.options.clock();
     const idleSeconds = this.options.sessionIdleTimeoutSeconds;
     // A use waiting to be written that this one is within the timeout of is
@@ -108,6 +116,7 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     const waiting = this.pending.get(sessionId);
     if (waiting !== undefined && idleSeconds !== null && now - waiting < idleSeconds * 1000) return;
     this.pending.set(sessionId, now);
+    this.lateReports.add(sessionId);
     this.scheduleFlush();
   }
 
@@ -117,10 +126,11 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     if (this.pending.size === 0) return this.flushing;
     const uses = [...this.pending].map(([sessionId, at]) => ({ sessionId, at: new Date(at) }));
     this.pending.clear();
+    this.lateReports.clear();
     for (let start = 0; start < uses.length; start += MAX_USES_PER_STATEMENT) {
       const batch = uses.slice(start, start + MAX_USES_PER_STATEMENT);
       this.flushing = this.flushing
-        .then(() => this.write(batch))
+        .then(() => (this.closed ? undefined : this.write(batch)))
         .catch((error: unknown) => {
           // Not written: what this process remembers of them would overstate their last use.
           this.forget(batch);
@@ -131,8 +141,10 @@ export class SessionActivityRecorder implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
     this.cancelScheduledFlush();
     this.pending.clear();
+    this.lateReports.clear();
     await this.flushing;
   }
 

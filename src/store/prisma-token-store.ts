@@ -367,7 +367,8 @@ export class PrismaTokenStore implements TokenStore {
     // skipped rather than waited for, so recording use never waits for a
     // revocation and cannot deadlock with one (rows are taken in one order
     // regardless); a revocation of a session this statement holds waits for
-    // it to end, which the recorder's batches of at most 500 uses keep short.
+    // it to end (for each instance's, if several hold its sessions), which
+    // the recorder's batches of at most 500 uses keep short.
     // A session whose use some process recorded less than `intervalMs` ago
     // is neither locked nor written, but returned with that last use, for
     // this process to remember: each process remembers only its own writes,
@@ -379,8 +380,8 @@ export class PrismaTokenStore implements TokenStore {
     const recordedElsewhere = await this.run('recording session activity', 'writeMs', () => this.prisma.$queryRaw<Array<{ session_id: string; last_active_at: Date }>>`
       WITH used AS MATERIALIZED (
              SELECT session_id, at, at - ${idleTimeoutMs}::float8 * interval '1 millisecond' AS idle_cutoff
-               FROM unnest(ARRAY(SELECT json_array_elements_text(${idsJson}::json))::varchar[],
-                           ARRAY(SELECT json_array_elements_text(${timesJson}::json))::bigint[]) AS use(session_id, at_ms),
+               FROM unnest(ARRAY(SELECT id FROM json_array_elements_text(${idsJson}::json) WITH ORDINALITY AS given(id, n) ORDER BY n)::varchar[],
+                           ARRAY(SELECT at_ms FROM json_array_elements_text(${timesJson}::json) WITH ORDINALITY AS given(at_ms, n) ORDER BY n)::bigint[]) AS use(session_id, at_ms),
                     LATERAL (SELECT timestamptz 'epoch' + use.at_ms * interval '1 millisecond' AS at) AS use_time),
            written AS (
              UPDATE token_sessions AS s SET last_active_at = u.at
@@ -407,8 +408,8 @@ export class PrismaTokenStore implements TokenStore {
     const rows = await this.run('ending sessions used after their idle deadline', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT s.session_id
-                 FROM unnest(ARRAY(SELECT json_array_elements_text(${idsJson}::json))::varchar[],
-                             ARRAY(SELECT json_array_elements_text(${timesJson}::json))::bigint[]) AS use(session_id, at_ms)
+                 FROM unnest(ARRAY(SELECT id FROM json_array_elements_text(${idsJson}::json) WITH ORDINALITY AS given(id, n) ORDER BY n)::varchar[],
+                             ARRAY(SELECT at_ms FROM json_array_elements_text(${timesJson}::json) WITH ORDINALITY AS given(at_ms, n) ORDER BY n)::bigint[]) AS use(session_id, at_ms)
                  JOIN token_sessions AS s ON s.session_id = use.session_id
                 WHERE s.revoked_at IS NULL AND s.expires_at > ${stamp.expiredBy}
                   AND s.last_active_at <= timestamptz 'epoch' + use.at_ms * interval '1 millisecond' - ${idleTimeoutMs}::float8 * interval '1 millisecond'
