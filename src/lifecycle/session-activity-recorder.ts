@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { TokenEventPublisher } from '../events/token-event-publisher.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
 import { revocationStamp } from '../revocation/revocation-stamp.js';
+import { ThrottledWarning } from '../observability/throttled-warning.js';
 import { describeCause } from '../store/store-failure.js';
 import { IdleDeadline, SessionUse, TokenStore } from '../store/token-store.interface.js';
 import { announceIdleRevocations, IDLE_REVOCATION_REASON } from './idle-revocations.js';
@@ -47,7 +48,8 @@ export const MAX_USES_PER_STATEMENT = 500;
  */
 @Injectable()
 export class SessionActivityRecorder implements OnModuleDestroy {
-  private readonly logger = new Logger('TokenTracking');
+  /** Once a second at most, as when a flush was one statement: an outage fails every batch. */
+  private readonly failureWarning = new ThrottledWarning(FLUSH_DELAY_MS);
   /**
    * When this process last wrote each session's use, in two generations:
    * written into `recent`, which becomes `older` (dropping the previous
@@ -134,7 +136,7 @@ export class SessionActivityRecorder implements OnModuleDestroy {
         .catch((error: unknown) => {
           // Not written: what this process remembers of them would overstate their last use.
           this.forget(batch);
-          this.logger.warn(`could not record the last use of ${batch.length} session(s): ${describeCause(error instanceof Error && error.cause ? error.cause : error)}`);
+          this.failureWarning.warn(`could not record the last use of ${batch.length} session(s): ${describeCause(error instanceof Error && error.cause ? error.cause : error)}`);
         });
     }
     return this.flushing;
