@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { TokenEventPublisher } from '../events/token-event-publisher.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
+import { ThrottledWarning } from '../observability/throttled-warning.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { RevocationChecker } from '../revocation/revocation-checker.js';
 import { revocationStamp } from '../revocation/revocation-stamp.js';
-import { ThrottledWarning } from '../observability/throttled-warning.js';
 import { describeCause } from '../store/store-failure.js';
 import { IdleDeadline, SessionUse, TokenStore } from '../store/token-store.interface.js';
 import { announceIdleRevocations, IDLE_REVOCATION_REASON } from './idle-revocations.js';
