@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
+import { HmacSha256 } from './hmac-sha256.js';
 import { ALGORITHM_SPECS, MIN_RSA_MODULUS_BITS, SigningAlgorithm } from './signing-algorithm.js';
 
 /** Key material as an application usually holds it: PEM text, raw bytes or a KeyObject. */
@@ -15,6 +16,8 @@ export interface JwsKey {
   readonly algorithm: SigningAlgorithm;
   /** Signing: the secret or private key. Verifying: the secret or public key. */
   readonly key: KeyObject;
+  /** HS256: the secret's HMAC states, which verify a token without node:crypto (see `HmacSha256`). */
+  readonly hmacSha256?: HmacSha256;
 }
 
 /** A key pair's two halves; `signing` is null for a key that only verifies. */
@@ -42,8 +45,17 @@ export function parseHmacKey(kid: string, algorithm: SigningAlgorithm, secret: K
       `key ${kid}: ${algorithm} needs a secret of at least ${minimum} bytes (got ${size}); generate one with \`openssl rand -base64 ${minimum}\``,
     );
   }
-  const parsed = { kid, algorithm, key };
+  const parsed: JwsKey = { kid, algorithm, key, ...(algorithm === 'HS256' ? { hmacSha256: hmacSha256Of(key) } : {}) };
   return { signing: parsed, verification: parsed };
+}
+
+function hmacSha256Of(key: KeyObject): HmacSha256 {
+  const secret = key.export();
+  try {
+    return HmacSha256.forSecret(secret);
+  } finally {
+    secret.fill(0);
+  }
 }
 
 /** A private key (its public half derived unless given), or a public key alone (verifies only). */
