@@ -63,6 +63,14 @@ describe('JwsCodec', () => {
       const other = new JwsCodec(keysFor(algorithm));
       expect(() => codec.verify(other.sign(payload))).toThrow(InvalidSignatureError);
     });
+
+    it('verifies a large payload whole, and a small one after it (nothing left over from the larger)', () => {
+      const large = { ...payload, data: { notes: 'é'.repeat(6_000), list: Array.from({ length: 500 }, (_, n) => n) } };
+      expect(codec.verify(codec.sign(large)).payload).toEqual(large);
+      expect(codec.verify(codec.sign(payload)).payload).toEqual(payload);
+      const tiny = { s: 'u' };
+      expect(codec.verify(codec.sign(tiny)).payload).toEqual(tiny);
+    });
   });
 
   // jsonwebtoken (behind @nestjs/jwt) is an independent implementation of the
