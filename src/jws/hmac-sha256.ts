@@ -17,12 +17,19 @@ import { createHash } from 'node:crypto';
  * and the comparison accumulates differences.
  */
 export class HmacSha256 {
-  private constructor(
-    /** SHA-256 state after the block `key ^ ipad`. */
-    private readonly innerState: Int32Array,
-    /** SHA-256 state after the block `key ^ opad`. */
-    private readonly outerState: Int32Array,
-  ) {}
+  /**
+   * SHA-256's state after the block `key ^ ipad`, and after `key ^ opad`:
+   * either signs like the secret itself, so they are private fields, which
+   * neither `JSON.stringify` nor `util.inspect` shows (a logged key set
+   * shows no more than a `KeyObject` would).
+   */
+  readonly #innerState: Int32Array;
+  readonly #outerState: Int32Array;
+
+  private constructor(innerState: Int32Array, outerState: Int32Array) {
+    this.#innerState = innerState;
+    this.#outerState = outerState;
+  }
 
   static forSecret(secret: Uint8Array): HmacSha256 {
     // RFC 2104 §2: a key longer than the block is replaced by its hash.
@@ -37,8 +44,11 @@ export class HmacSha256 {
     const outerState = Int32Array.from(INITIAL_STATE);
     compress(innerState, innerPad, 0);
     compress(outerState, outerPad, 0);
+    // What was derived from the secret is kept in the two states only.
+    if (key !== secret) key.fill(0);
     innerPad.fill(0);
     outerPad.fill(0);
+    SCHEDULE.fill(0);
     return new HmacSha256(innerState, outerState);
   }
 
@@ -46,41 +56,54 @@ export class HmacSha256 {
    * Whether `encodedSignature` (unpadded base64url) is the MAC of
    * `signingInput`. Both are a token's text: a character outside ASCII
    * in the input, or outside base64url in the signature, is a mismatch.
+   * Only for inputs of at most `MAX_INPUT_LENGTH` characters.
    */
   verifies(signingInput: string, encodedSignature: string): boolean {
+    if (signingInput.length > HmacSha256.MAX_INPUT_LENGTH) throw new RangeError(`HmacSha256 hashes at most ${HmacSha256.MAX_INPUT_LENGTH} characters`);
     if (encodedSignature.length !== SIGNATURE_TEXT_LENGTH) return false;
     const mac = this.macOf(signingInput);
-    if (mac === null) return false;
-    const equal = equalsEncoded(mac, encodedSignature);
-    // With the signing input still in scratch space, the MAC would be the token itself.
-    mac.fill(0);
+    const equal = mac !== null && equalsEncoded(mac, encodedSignature);
+    // The scratch arrays hold the right MAC of the input (and the inner
+    // hash): with the input, that is a valid token, even for a forged one.
+    SCHEDULE.fill(0);
+    STATE.fill(0);
+    OUTER_BLOCK.fill(0);
+    MAC.fill(0);
     return equal;
   }
+
+  /**
+   * Longer inputs are left to node:crypto: past about eight blocks its
+   * fixed cost per call weighs less than this code's slower blocks (a
+   * token of 1,000 characters took 10 µs here against 3.5 µs), and a
+   * forged token of `maxTokenSize` characters must not cost more to
+   * refuse than before. Common tokens (200-400 characters) are well under.
+   */
+  static readonly MAX_INPUT_LENGTH = 512;
 
   /** The MAC's 32 bytes in a shared scratch array (valid until the next call), or null for text that is not ASCII. */
   private macOf(text: string): Uint8Array | null {
     const length = text.length;
     // The inner hash covers the key block too: its length counts 64 more bytes.
     const blocksEnd = (length + 9 + BLOCK_BYTES - 1) & ~(BLOCK_BYTES - 1);
-    const message = scratchFor(blocksEnd);
     let nonAscii = 0;
     for (let i = 0; i < length; i++) {
       const code = text.charCodeAt(i);
       nonAscii |= code;
-      message[i] = code;
+      MESSAGE[i] = code;
     }
     if (nonAscii > 0x7f) return null;
-    message[length] = 0x80;
-    message.fill(0, length + 1, blocksEnd - 4);
-    writeBitLength(message, blocksEnd, BLOCK_BYTES + length);
+    MESSAGE[length] = 0x80;
+    MESSAGE.fill(0, length + 1, blocksEnd - 4);
+    writeBitLength(MESSAGE, blocksEnd, BLOCK_BYTES + length);
 
-    STATE.set(this.innerState);
-    for (let offset = 0; offset < blocksEnd; offset += BLOCK_BYTES) compress(STATE, message, offset);
+    STATE.set(this.#innerState);
+    for (let offset = 0; offset < blocksEnd; offset += BLOCK_BYTES) compress(STATE, MESSAGE, offset);
     writeState(STATE, OUTER_BLOCK);
     OUTER_BLOCK[DIGEST_BYTES] = 0x80;
     OUTER_BLOCK.fill(0, DIGEST_BYTES + 1, BLOCK_BYTES - 4);
     writeBitLength(OUTER_BLOCK, BLOCK_BYTES, BLOCK_BYTES + DIGEST_BYTES);
-    STATE.set(this.outerState);
+    STATE.set(this.#outerState);
     compress(STATE, OUTER_BLOCK, 0);
     writeState(STATE, MAC);
     return MAC;
@@ -109,15 +132,10 @@ const SCHEDULE = new Int32Array(64);
 const STATE = new Int32Array(8);
 const OUTER_BLOCK = new Uint8Array(BLOCK_BYTES);
 const MAC = new Uint8Array(DIGEST_BYTES);
-let message = new Uint8Array(16 * BLOCK_BYTES);
+/** The longest input, padded: the length field may need a block of its own. */
+const MESSAGE = new Uint8Array(HmacSha256.MAX_INPUT_LENGTH + 2 * BLOCK_BYTES);
 
-/** The message scratch array, grown (to a power of two) for a longer token: tokens are bounded by `maxTokenSize`. */
-function scratchFor(bytes: number): Uint8Array {
-  if (message.length < bytes) message = new Uint8Array(2 ** Math.ceil(Math.log2(bytes)));
-  return message;
-}
-
-/** SHA-256's padding ends with the message's length in bits, big-endian; tokens are far below 2^32 bits. */
+/** SHA-256's padding ends with the message's length in bits, big-endian (inputs are far below 2^32 bits). */
 function writeBitLength(block: Uint8Array, end: number, bytes: number): void {
   const bits = bytes * 8;
   block[end - 4] = bits >>> 24;

@@ -162,6 +162,25 @@ describe('JwsCodec', () => {
     });
   });
 
+  describe('HS256 on either side of the JavaScript HMAC\'s longest input', () => {
+    const secret = randomBytes(32);
+    const keys = createHmacKeys('HS256', secret);
+    const codec = new JwsCodec(keys);
+
+    it('verifies and refuses alike just under, at and over it, and shows nothing of the key when serialized', () => {
+      const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'key-1' })).toString('base64url');
+      for (let padding = 240; padding <= 280; padding++) {
+        const body = Buffer.from(JSON.stringify({ ...payload, pad: 'x'.repeat(padding) })).toString('base64url');
+        const signingInput = `${header}.${body}`;
+        const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
+        expect(codec.verify(`${signingInput}.${signature}`).payload.pad).toHaveLength(padding);
+        const forged = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+        expect(() => codec.verify(`${signingInput}.${forged}`)).toThrow(InvalidSignatureError);
+      }
+      expect(JSON.stringify(keys)).not.toContain('hmac');
+    });
+  });
+
   describe('garbage', () => {
     const codec = new JwsCodec(createHmacKeys('HS256', randomBytes(32)));
     it.each([

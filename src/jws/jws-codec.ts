@@ -2,6 +2,7 @@ import { createHmac, sign, timingSafeEqual, verify } from 'node:crypto';
 import { AlgorithmNotAllowedError } from '../errors/algorithm-not-allowed.error.js';
 import { InvalidSignatureError } from '../errors/invalid-signature.error.js';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
+import { HmacSha256 } from './hmac-sha256.js';
 import { ALGORITHM_SPECS } from './signing-algorithm.js';
 import { JwsKey } from './signing-keys.js';
 
@@ -75,7 +76,7 @@ export function verifyJws(jws: ParsedJws, key: JwsKey): Record<string, unknown> 
 
 function hasValidSignature(jws: ParsedJws, key: JwsKey): boolean {
   // HS256, the common case, on the request path: checked without node:crypto (see HmacSha256).
-  if (key.hmacSha256) return key.hmacSha256.verifies(jws.signingInput, jws.encodedSignature);
+  if (key.hmacSha256 && jws.signingInput.length <= HmacSha256.MAX_INPUT_LENGTH) return key.hmacSha256.verifies(jws.signingInput, jws.encodedSignature);
   if (!BASE64URL.test(jws.encodedSignature) || !isCanonicalBase64url(jws.encodedSignature)) return false;
   return isValidSignature(key, jws.signingInput, Buffer.from(jws.encodedSignature, 'base64url'));
 }
@@ -151,25 +152,32 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decoded segments are written here rather than into a Buffer of their own:
- * one allocation less on every request. Grown for a longer segment (tokens
- * are bounded by `maxTokenSize`); the code is synchronous, so no two calls
- * share it at once.
+ * one allocation less on every request. A longer segment gets a Buffer of
+ * its own, so that one large token does not hold memory for the life of
+ * the process. The code is synchronous: no two calls share it at once.
  */
-let decodedScratch = Buffer.allocUnsafe(4_096);
+const DECODED_SCRATCH = Buffer.allocUnsafe(4_096);
 
 function decodeJsonObject(segment: string): Record<string, unknown> {
   let value: unknown;
   try {
-    const maxBytes = Math.ceil((segment.length * 3) / 4);
-    if (decodedScratch.length < maxBytes) decodedScratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(maxBytes)));
-    const length = decodedScratch.write(segment, 0, 'base64url');
-    const text = decodedScratch.toString('utf8', 0, length);
-    // The lenient decoder is the fast one; only a U+FFFD in its output (which
-    // it writes for bytes that are not UTF-8) needs the strict decoder's word.
-    value = JSON.parse(text.includes('\uFFFD') ? STRICT_UTF8.decode(decodedScratch.subarray(0, length)) : text);
+    if (Math.ceil((segment.length * 3) / 4) <= DECODED_SCRATCH.length) {
+      value = JSON.parse(utf8TextOf(DECODED_SCRATCH, DECODED_SCRATCH.write(segment, 0, 'base64url')));
+    } else {
+      const bytes = Buffer.from(segment, 'base64url');
+      value = JSON.parse(utf8TextOf(bytes, bytes.length));
+    }
   } catch {
     throw new InvalidTokenError();
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidTokenError();
   return value as Record<string, unknown>;
+}
+
+/** The first `length` bytes as text, refused (thrown) unless they are UTF-8. */
+function utf8TextOf(bytes: Buffer, length: number): string {
+  const text = bytes.toString('utf8', 0, length);
+  // The lenient decoder is the fast one; only a U+FFFD in its output (which
+  // it writes for bytes that are not UTF-8) needs the strict decoder's word.
+  return text.includes('\uFFFD') ? STRICT_UTF8.decode(bytes.subarray(0, length)) : text;
 }

@@ -45,7 +45,9 @@ export function parseHmacKey(kid: string, algorithm: SigningAlgorithm, secret: K
       `key ${kid}: ${algorithm} needs a secret of at least ${minimum} bytes (got ${size}); generate one with \`openssl rand -base64 ${minimum}\``,
     );
   }
-  const parsed: JwsKey = { kid, algorithm, key, ...(algorithm === 'HS256' ? { hmacSha256: hmacSha256Of(key) } : {}) };
+  const parsed: JwsKey = { kid, algorithm, key };
+  // Not enumerable: a key set that is logged or serialized shows no more of the secret than its KeyObject does.
+  if (algorithm === 'HS256') Object.defineProperty(parsed, 'hmacSha256', { value: hmacSha256Of(key), enumerable: false });
   return { signing: parsed, verification: parsed };
 }
 
