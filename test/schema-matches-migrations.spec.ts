@@ -18,6 +18,7 @@ const POSTGRES_TYPES: Record<string, string> = {
   Timestamptz: 'timestamp with time zone',
   Text: 'text',
   BigInt: 'bigint',
+  Integer: 'integer',
 };
 
 /** How information_schema spells the default Prisma declares (only the kinds the schema uses). */

@@ -420,11 +420,17 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async revokeIdleSessions(idleCutoff: Date, stamp: RevocationStamp, batchSize: number): Promise<IdleSessionsRevoked> {
+    // The index has last use in ten-minute steps (last_active_bucket), not
+    // last_active_at, so that recording a use is a HOT update: the sweep
+    // walks the steps up to the cutoff's and keeps the rows used at or before
+    // the cutoff itself. Its step also holds sessions used since the cutoff,
+    // read and left alone.
     const rows = await this.run('ending idle sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
-                WHERE revoked_at IS NULL AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
-                ORDER BY last_active_at
+                WHERE revoked_at IS NULL AND last_active_bucket <= token_tracking_activity_bucket(${idleCutoff}::timestamptz)
+                  AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
+                ORDER BY last_active_bucket
                 LIMIT ${batchSize}::int
                   FOR UPDATE SKIP LOCKED),
              ${stamp.at}::timestamptz, ${stamp.reason}::varchar)`);

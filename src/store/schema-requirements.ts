@@ -14,12 +14,16 @@ const FUNCTIONS = '20261129000100_session_functions';
 const FIRST = '20261128000000_token_tracking';
 const REFRESH = '20261128010000_sessions_and_refresh';
 const REVOCATION_LOG = '20261206000000_revocation_log';
+const HOT_LAST_USE = '20261207000000_hot_last_use';
 
 export const REQUIRED_COLUMNS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  token_sessions: Object.fromEntries(
-    ['session_id', 'user_id', 'seq', 'created_at', 'last_active_at', 'expires_at', 'revoked_at', 'revoked_reason', 'client_ip', 'user_agent']
-      .map((column) => [column, SESSIONS]),
-  ),
+  token_sessions: {
+    ...Object.fromEntries(
+      ['session_id', 'user_id', 'seq', 'created_at', 'last_active_at', 'expires_at', 'revoked_at', 'revoked_reason', 'client_ip', 'user_agent']
+        .map((column) => [column, SESSIONS]),
+    ),
+    last_active_bucket: HOT_LAST_USE,
+  },
   issued_tokens: {
     jti: FIRST, user_id: FIRST, issued_at: FIRST, expires_at: FIRST, client_ip: FIRST, user_agent: FIRST,
     session_id: REFRESH, token_use: REFRESH, rotated_at: REFRESH,
@@ -35,6 +39,7 @@ export const REQUIRED_FUNCTIONS: Readonly<Record<string, string>> = {
   token_tracking_start_sessions: FUNCTIONS,
   token_tracking_revoke_all: FUNCTIONS,
   token_tracking_stamp_writer: REVOCATION_LOG,
+  token_tracking_activity_bucket: HOT_LAST_USE,
 };
 
 /** The requirements a database lacks, given the columns per table and the functions it has. */
