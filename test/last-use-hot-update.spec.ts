@@ -34,6 +34,14 @@ describe('recording a session\'s last use', () => {
     }
   }
 
+  /** What the sweep did: parseToken alone would refuse an idle session's token by its deadline, swept or not. */
+  async function revokedReasonOf(sessionId: string): Promise<string | null> {
+    const [row] = await fixture.db.query<{ revoked_reason: string | null }>(
+      'SELECT revoked_reason FROM token_sessions WHERE session_id = $1', [sessionId],
+    );
+    return row!.revoked_reason;
+  }
+
   async function bucketOf(sessionId: string): Promise<number | null> {
     const [row] = await fixture.db.query<{ last_active_bucket: number | null }>(
       'SELECT last_active_bucket FROM token_sessions WHERE session_id = $1', [sessionId],
@@ -93,7 +101,28 @@ describe('recording a session\'s last use', () => {
     // The cutoff (now less 30 minutes) falls in sameStepAsCutoff's step, 5 minutes before its last use.
     clock.advance(30 * 60_000 - 1);
     await fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper).sweep();
+    expect(await revokedReasonOf(idle.sessionId)).toBe('idle-timeout');
+    expect(await revokedReasonOf(sameStepAsCutoff.sessionId)).toBeNull();
     await expect(tokens.parseToken(idle.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
     await expect(tokens.parseToken(sameStepAsCutoff.token)).resolves.toMatchObject({ sessionId: sameStepAsCutoff.sessionId });
+  });
+
+  it('sweeps sessions with no step (from before the migration, or written with triggers off) by their last use', async () => {
+    const { tokens } = fixture.app;
+    const idle = await tokens.generateToken('unbucketed-user');
+    clock.advance(20 * 60_000);
+    const recent = await tokens.generateToken('unbucketed-user');
+    await fixture.db.query('ALTER TABLE token_sessions DISABLE TRIGGER token_sessions_bucket_activity');
+    try {
+      await fixture.db.query('UPDATE token_sessions SET last_active_bucket = NULL WHERE session_id = ANY($1)', [[idle.sessionId, recent.sessionId]]);
+    } finally {
+      await fixture.db.query('ALTER TABLE token_sessions ENABLE TRIGGER token_sessions_bucket_activity');
+    }
+    expect(await bucketOf(idle.sessionId)).toBeNull();
+    clock.advance(15 * 60_000);
+    await fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper).sweep();
+    expect(await revokedReasonOf(idle.sessionId)).toBe('idle-timeout');
+    expect(await revokedReasonOf(recent.sessionId)).toBeNull();
+    await expect(tokens.parseToken(recent.token)).resolves.toMatchObject({ sessionId: recent.sessionId });
   });
 });

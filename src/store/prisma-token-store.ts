@@ -424,11 +424,14 @@ export class PrismaTokenStore implements TokenStore {
     // last_active_at, so that recording a use is a HOT update: the sweep
     // walks the steps up to the cutoff's and keeps the rows used at or before
     // the cutoff itself. Its step also holds sessions used since the cutoff,
-    // read and left alone.
+    // read and left alone. A row with no step (from before the migration, or
+    // written with triggers off) is read too: a step too low, or none, costs
+    // a read; only a step too high could hide an idle session.
     const rows = await this.run('ending idle sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
                SELECT session_id FROM token_sessions
-                WHERE revoked_at IS NULL AND last_active_bucket <= token_tracking_activity_bucket(${idleCutoff}::timestamptz)
+                WHERE revoked_at IS NULL
+                  AND (last_active_bucket <= token_tracking_activity_bucket(${idleCutoff}::timestamptz) OR last_active_bucket IS NULL)
                   AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
                 ORDER BY last_active_bucket
                 LIMIT ${batchSize}::int
