@@ -432,18 +432,25 @@ export class PrismaTokenStore implements TokenStore {
     // last_active_at, so that recording a use is a HOT update: the sweep
     // walks the steps up to the cutoff's and keeps the rows used at or before
     // the cutoff itself. Its step also holds sessions used since the cutoff,
-    // read and left alone. A row with no step (from before the migration, or
-    // written with triggers off) is read too: a step too low, or none, costs
-    // a read; only a step too high could hide an idle session.
+    // read and left alone. Rows with no step (from before the migration,
+    // until their next use, or written with triggers off) are read by a
+    // second arm of their own: in one condition with an OR, the planner may
+    // walk the whole index in step order and filter every row. A step too
+    // low, or none, costs a read; only a step too high could hide an idle
+    // session. Each arm takes up to `batchSize`.
     const rows = await this.run('ending idle sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
-      SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(ARRAY(
-               SELECT session_id FROM token_sessions
-                WHERE revoked_at IS NULL
-                  AND (last_active_bucket <= token_tracking_activity_bucket(${idleCutoff}::timestamptz) OR last_active_bucket IS NULL)
-                  AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
-                ORDER BY last_active_bucket
-                LIMIT ${batchSize}::int
-                  FOR UPDATE SKIP LOCKED),
+      SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(
+             ARRAY(SELECT session_id FROM token_sessions
+                    WHERE revoked_at IS NULL AND last_active_bucket <= token_tracking_activity_bucket(${idleCutoff}::timestamptz)
+                      AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
+                    ORDER BY last_active_bucket
+                    LIMIT ${batchSize}::int
+                      FOR UPDATE SKIP LOCKED)
+             || ARRAY(SELECT session_id FROM token_sessions
+                       WHERE revoked_at IS NULL AND last_active_bucket IS NULL
+                         AND last_active_at <= ${idleCutoff} AND expires_at > ${stamp.expiredBy}
+                       LIMIT ${batchSize}::int
+                         FOR UPDATE SKIP LOCKED),
              ${stamp.at}::timestamptz, ${stamp.reason}::varchar)`);
     return { sessions: rows.map((row) => ({ sessionId: row.revoked_session_id, userId: row.revoked_user_id })) };
   }

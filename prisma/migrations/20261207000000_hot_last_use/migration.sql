@@ -13,14 +13,16 @@
 -- is an expression, so an update that stays in its bucket calls no function.
 -- Existing rows are not backfilled, which would rewrite every row while
 -- holding this migration's lock: they get their bucket at their next
--- recorded use, and until then the sweep finds them as rows with no bucket.
+-- recorded use (that write is not HOT: it adds the row to the new index),
+-- and until then the sweep finds them as rows with no bucket.
 --
 -- Locks: ADD COLUMN, the trigger and DROP INDEX are catalogue changes, but
 -- run in one transaction the ACCESS EXCLUSIVE lock of ADD COLUMN is held
 -- until the end, through CREATE INDEX, which reads the whole table (0.35 s
 -- for 180,000 sessions on a two-core server): guarded requests answered
--- from the revocation replica go on; logins, refreshes and last-use writes
--- wait for it. Each statement can be run again after a partial run.
+-- from the revocation replica go on, unless `sessionIdleTimeout` has them
+-- read a session's last use; logins, refreshes and last-use writes wait for
+-- it. Each statement can be run again after a partial run.
 --
 -- The previous version's idle sweep looked for idle sessions on the index
 -- dropped here: until every instance runs this version, its sweeps read the
@@ -64,6 +66,5 @@ DROP INDEX IF EXISTS "token_sessions_revoked_at_last_active_at_idx";
 -- (measured with sessions used in the order they logged in). The table takes
 -- about twice the pages; an application whose sessions are rarely used can
 -- set a higher fillfactor, which Prisma does not manage. Applies to pages
--- written from now on: an existing table gains it as its rows move (a row's
--- first update after this migration is not HOT when its page is full).
+-- written from now on: an existing table gains it as its rows move.
 ALTER TABLE "token_sessions" SET (fillfactor = 50);
