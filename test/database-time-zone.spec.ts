@@ -1,4 +1,4 @@
-import { TokenTrackingConfigurationError } from '../src/index.js';
+import { TokenTrackingConfigurationError, TokenTrackingModuleOptions } from '../src/index.js';
 import { createPrismaClient } from '../dev/prisma.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking } from './support/token-tracking-app.js';
@@ -20,10 +20,10 @@ describe('a database whose session TimeZone is not UTC', () => {
   });
 
   /** Starts the module on a new client (new connections see the database's settings), and stops it. */
-  async function startOn(url: string): Promise<unknown> {
+  async function startOn(url: string, overrides: Partial<TokenTrackingModuleOptions> = {}): Promise<unknown> {
     const prisma = createPrismaClient(url, 2);
     try {
-      const app = await startTokenTracking(prisma, {});
+      const app = await startTokenTracking(prisma, overrides);
       const login = await app.tokens.generateToken('time-zone-user');
       const [row] = await db.query<{ created_at: Date }>('SELECT created_at FROM token_sessions WHERE session_id = $1', [login.sessionId]);
       await app.close();
@@ -39,14 +39,14 @@ describe('a database whose session TimeZone is not UTC', () => {
     await db.query(`ALTER DATABASE ${new URL(db.url).pathname.slice(1)} SET TimeZone = 'America/New_York'`);
     const error = await startOn(db.url);
     expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
-    expect((error as Error).message).toMatch(/is read as one 300 minutes later: .* its TimeZone, 'America\/New_York'\..*ALTER ROLE <role> SET TimeZone = 'UTC'/);
+    expect((error as Error).message).toMatch(/^TokenTrackingModule: the Prisma client: a time sent through it is read by PostgreSQL as one up to 300 minutes later .*TimeZone is 'America\/New_York'\..*options=-c%20TimeZone%3DUTC.*ALTER ROLE "\w+" SET TimeZone = 'UTC'/);
   });
 
   it('refuses a zone that is UTC in winter only', async () => {
     await db.query(`ALTER DATABASE ${new URL(db.url).pathname.slice(1)} SET TimeZone = 'Europe/London'`);
     const error = await startOn(db.url);
     expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
-    expect((error as Error).message).toMatch(/is read as one 60 minutes earlier: .*'Europe\/London'/);
+    expect((error as Error).message).toMatch(/up to 60 minutes earlier .*'Europe\/London'/);
   });
 
   it('starts with the fix it names, and stores the instant it was given', async () => {
@@ -56,5 +56,28 @@ describe('a database whose session TimeZone is not UTC', () => {
     expect(started).toEqual({ storedAt: expect.any(Number), issuedAt: expect.any(Number) });
     const { storedAt, issuedAt } = started as { storedAt: number; issuedAt: number };
     expect(storedAt).toBe(issuedAt);
+  });
+
+  it('refuses a revocationReplica.readFrom client whose sessions read times in another zone: the replica would miss revocations', async () => {
+    const primary = new URL(db.url);
+    primary.searchParams.set('options', '-c TimeZone=UTC');
+    const standby = new URL(db.url);
+    standby.searchParams.set('options', '-c TimeZone=America/Los_Angeles');
+    const readFrom = createPrismaClient(standby.toString(), 1);
+    try {
+      const error = await startOn(primary.toString(), { revocationReplica: { readFrom } });
+      expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
+      expect((error as Error).message).toMatch(/^TokenTrackingModule: revocationReplica\.readFrom: .*up to 480 minutes later .*'America\/Los_Angeles'/);
+    } finally {
+      await readFrom.$disconnect();
+    }
+  });
+
+  it('refuses a session whose times the client cannot read back (a DateStyle the driver does not parse)', async () => {
+    const url = new URL(db.url);
+    url.searchParams.set('options', '-c TimeZone=UTC -c DateStyle=SQL,DMY');
+    const error = await startOn(url.toString());
+    expect(error).toBeInstanceOf(TokenTrackingConfigurationError);
+    expect((error as Error).message).toMatch(/the Prisma client: a time PostgreSQL sends is read by the client as (an invalid date|one \d+ minutes off) \(check the session's TimeZone and DateStyle\)/);
   });
 });

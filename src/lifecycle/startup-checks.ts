@@ -4,6 +4,8 @@ import { describeRoutesForOpenApi } from '../http/openapi.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
 import { TokenStore } from '../store/token-store.interface.js';
+import { assertTimeRoundTrip, readTimeRoundTrip, TimeRoundTrip } from '../store/time-round-trip.js';
+import { withTimeout } from '../runtime/with-timeout.js';
 
 /**
  * What is checked while the module starts, so that mistakes stop the
@@ -13,6 +15,8 @@ import { TokenStore } from '../store/token-store.interface.js';
  *   to apply: every login and every guarded request would fail otherwise.
  *   An unreachable database does not stop the start (requests get 503
  *   until it is back, and the check is logged as skipped).
+ * - the database sessions, and those of `revocationReplica.readFrom`, read
+ *   times in UTC: elsewhere every time the library passes would be shifted.
  * - a remote key set can be loaded (`jose` installed).
  * - OpenAPI descriptions of the routes, when `@nestjs/swagger` is installed.
  */
@@ -35,5 +39,25 @@ export class StartupChecks implements OnModuleInit {
       const cause = error.cause instanceof Error ? error.cause.message.trim().split('\n').at(-1) : 'unreachable';
       this.logger.warn(`could not check the database schema at startup (${cause}); requests answer 503 until the database is reachable`);
     }
+    await this.checkStandbyTimes();
+  }
+
+  /**
+   * The replica reads revocations from `readFrom` with time cutoffs: a
+   * standby session reading times in another zone would leave revocations
+   * out of the replica, and their tokens accepted.
+   */
+  private async checkStandbyTimes(): Promise<void> {
+    const standby = this.options.revocationReplica?.readFrom;
+    if (!standby) return;
+    let read: TimeRoundTrip;
+    try {
+      read = await withTimeout(readTimeRoundTrip(standby), this.options.storeTimeouts.readMs, 'revocationReplica.readFrom');
+    } catch (error) {
+      const cause = error instanceof Error ? error.message.trim().split('\n').at(-1) : 'unreachable';
+      this.logger.warn(`could not check revocationReplica.readFrom's time zone at startup (${cause})`);
+      return;
+    }
+    assertTimeRoundTrip(read, 'revocationReplica.readFrom');
   }
 }

@@ -8,7 +8,7 @@ import { withTimeout } from '../runtime/with-timeout.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { PrismaRawClient, PrismaTransactionOptions, TokenTrackingPrismaClient } from './prisma-client.interface.js';
 import { missingRequirements, REQUIRED_COLUMNS, REQUIRED_FUNCTIONS } from './schema-requirements.js';
-import { assertTimesRoundTrip, TIME_PROBES, TimeRoundTrip } from './time-round-trip.js';
+import { assertTimeRoundTrip, readTimeRoundTrip } from './time-round-trip.js';
 import { classifyStoreFailure, toStoreError } from './store-failure.js';
 import { DEFAULT_STORE_TIMEOUTS, StoreTimeouts } from './store-timeouts.js';
 import {
@@ -116,7 +116,7 @@ export class PrismaTokenStore implements TokenStore {
   ) {}
 
   async verifySchema(): Promise<void> {
-    const [columns, functions, times] = await this.run('schema check', 'readMs', () => Promise.all([
+    const [columns, functions] = await this.run('schema check', 'readMs', () => Promise.all([
       this.prisma.$queryRaw<Array<{ table: string; column: string }>>`
         SELECT c.relname::text AS table, a.attname::text AS column
           FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid
@@ -125,14 +125,10 @@ export class PrismaTokenStore implements TokenStore {
       this.prisma.$queryRaw<Array<{ name: string }>>`
         SELECT proname::text AS name FROM pg_proc
          WHERE proname = ANY(${Object.keys(REQUIRED_FUNCTIONS)}::text[]) AND pg_function_is_visible(oid)`,
-      this.prisma.$queryRaw<TimeRoundTrip[]>`
-        SELECT (extract(epoch FROM ${TIME_PROBES[0]}::timestamptz) * 1000)::float8 AS winter_ms,
-               (extract(epoch FROM ${TIME_PROBES[1]}::timestamptz) * 1000)::float8 AS summer_ms,
-               current_setting('TimeZone') AS zone`,
     ]));
     const missing = missingRequirements(columns, functions.map((row) => row.name));
     if (missing.length === 0) {
-      assertTimesRoundTrip(times[0]!);
+      assertTimeRoundTrip(await this.run('time zone check', 'readMs', () => readTimeRoundTrip(this.prisma)), 'the Prisma client');
       return;
     }
     const migrations = [...new Set(missing.map((requirement) => requirement.migration))].sort();
