@@ -3,6 +3,7 @@ import { TokenStoreUnavailableError } from '../errors/token-store-unavailable.er
 import { describeRoutesForOpenApi } from '../http/openapi.js';
 import { RESOLVED_OPTIONS } from '../internal.constants.js';
 import { ResolvedTokenTrackingOptions } from '../options/resolved-options.js';
+import { describeCause } from '../store/store-failure.js';
 import { TokenStore } from '../store/token-store.interface.js';
 import { assertTimeRoundTrip, readTimeRoundTrip, TimeRoundTrip } from '../store/time-round-trip.js';
 import { withTimeout } from '../runtime/with-timeout.js';
@@ -54,8 +55,7 @@ export class StartupChecks implements OnModuleInit {
     try {
       read = await withTimeout(readTimeRoundTrip(standby), this.options.storeTimeouts.readMs, 'revocationReplica.readFrom');
     } catch (error) {
-      const cause = error instanceof Error ? error.message.trim().split('\n').at(-1) : 'unreachable';
-      this.logger.warn(`could not check revocationReplica.readFrom's time zone at startup (${cause})`);
+      this.logger.warn(`could not check revocationReplica.readFrom's time zone at startup (${describeCause(error)})`);
       return;
     }
     assertTimeRoundTrip(read, 'revocationReplica.readFrom');
