@@ -13,16 +13,20 @@ import { TrackedJwtStrategy } from './tracked-jwt.strategy.js';
 import { errorForTransport } from './transport-error.js';
 import { setResponseHeader, wwwAuthenticateChallenge } from './www-authenticate.js';
 
-/** What a strategy proved for a request: the user, and the session `@CurrentSession()` reads. */
-interface Proof {
-  readonly user: unknown;
-  readonly session: unknown;
+/**
+ * What a strategy proved last, and for which request: the user, and the
+ * session `@CurrentSession()` reads. `request` is null until a proof.
+ */
+interface LastProof {
+  request: object | null;
+  user: unknown;
+  session: unknown;
 }
 
 /**
  * Per strategy name (one per module instance): what its strategy proved
- * for each request, so that a route guard after a global one does not
- * verify the token again. The later guard puts the session back on the
+ * last, so that a route guard after a global one does not verify the same
+ * request's token again. The later guard puts the session back on the
  * request (another module instance's guard may have replaced or removed
  * it) and still gives the user to its own `handleRequest`, which may
  * refuse it (a role check in a subclass). Only the strategy's successes
@@ -30,18 +34,24 @@ interface Proof {
  * authentication); only for requests that live for one operation (see
  * `isOneRequest`). Per strategy, because two module instances in one
  * application guard their routes with different keys, audiences or
- * extractors. Maps rather than a property of the request: adding a
- * property to an Express request costs microseconds (its shape is new to
- * V8 on every request). Shared through the global symbol registry, as the
- * strategy names are through Passport's, by every copy of the library in
- * the process (CommonJS and ESM).
+ * extractors.
+ *
+ * One proof, the last, rather than one per request: a request's guards run
+ * one after the other, so the later one nearly always finds the earlier
+ * one's proof; when another request was verified in between, the later
+ * guard verifies again, as it would with no proof. A map keyed by request
+ * (a WeakMap) cost more than the verification it saved, and a property of
+ * the request costs as much (its shape is new to V8 on every request).
+ * Shared through the global symbol registry, as the strategy names are
+ * through Passport's, by every copy of the library in the process
+ * (CommonJS and ESM).
  */
-const PROOFS: Map<string, WeakMap<object, Proof>> = ((globalThis as Record<symbol, Map<string, WeakMap<object, Proof>> | undefined>)[Symbol.for('nestjs-token-tracking:proofs-by-strategy')] ??= new Map());
+const LAST_PROOFS: Map<string, LastProof> = ((globalThis as Record<symbol, Map<string, LastProof> | undefined>)[Symbol.for('nestjs-token-tracking:last-proof-by-strategy')] ??= new Map());
 
-function proofsOf(strategyName: string): WeakMap<object, Proof> {
-  let proofs = PROOFS.get(strategyName);
-  if (!proofs) PROOFS.set(strategyName, (proofs = new WeakMap()));
-  return proofs;
+function lastProofOf(strategyName: string): LastProof {
+  let proof = LAST_PROOFS.get(strategyName);
+  if (!proof) LAST_PROOFS.set(strategyName, (proof = { request: null, user: undefined, session: undefined }));
+  return proof;
 }
 
 const PassportAuthGuard = AuthGuard();
@@ -65,8 +75,8 @@ const PassportAuthGuard = AuthGuard();
 @Injectable()
 export class TrackedJwtGuard extends PassportAuthGuard {
   private readonly strategyName: string;
-  /** What this guard's strategy proved, per request (see `PROOFS`). */
-  private readonly proofs: WeakMap<object, Proof>;
+  /** What this guard's strategy proved last (see `LAST_PROOFS`). */
+  private readonly lastProof: LastProof;
   /** This module instance's strategy, once found in Passport's registry. */
   private strategy: TrackedJwtStrategy | null = null;
   private readonly throughPassport: boolean;
@@ -84,7 +94,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   ) {
     super({ defaultStrategy: strategyName ?? TRACKED_JWT_STRATEGY });
     this.strategyName = strategyName ?? TRACKED_JWT_STRATEGY;
-    this.proofs = proofsOf(this.strategyName);
+    this.lastProof = lastProofOf(this.strategyName);
     this.throughPassport = this.getAuthenticateOptions !== PassportAuthGuard.prototype.getAuthenticateOptions;
   }
 
@@ -148,12 +158,10 @@ export class TrackedJwtGuard extends PassportAuthGuard {
    */
   private authenticate(strategy: TrackedJwtStrategy, request: AuthenticatedRequest, context: ExecutionContext): unknown {
     const once = isOneRequest(context, request);
-    if (once) {
-      const proof = this.proofs.get(request);
-      if (proof) {
-        if (request[VERIFIED_SESSION] !== proof.session) request[VERIFIED_SESSION] = proof.session;
-        return this.succeeded(request, context, proof.user);
-      }
+    const proof = this.lastProof;
+    if (once && proof.request === request) {
+      if (request[VERIFIED_SESSION] !== proof.session) request[VERIFIED_SESSION] = proof.session;
+      return this.succeeded(request, context, proof.user);
     }
     forgetEarlierSession(request);
     const token = strategy.extractToken(request);
@@ -171,9 +179,14 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     return this.verified(once, request, context, user);
   }
 
-  /** The strategy's answer: kept for the later guards of this request (see `PROOFS`), then judged by `handleRequest`. */
+  /** The strategy's answer: kept for the later guards of this request (see `LAST_PROOFS`), then judged by `handleRequest`. */
   private verified(once: boolean, request: AuthenticatedRequest, context: ExecutionContext, user: unknown): unknown {
-    if (once && user) this.proofs.set(request, { user, session: request[VERIFIED_SESSION] });
+    if (once && user) {
+      const proof = this.lastProof;
+      proof.request = request;
+      proof.user = user;
+      proof.session = request[VERIFIED_SESSION];
+    }
     return this.succeeded(request, context, user);
   }
 

@@ -137,6 +137,42 @@ describe('TrackedJwtGuard registered globally and on a controller', () => {
   });
 });
 
+describe('TrackedJwtGuard registered globally and on a controller, under concurrent requests', () => {
+  it('gives each request its own user and session when other requests are verified between its two guards', async () => {
+    const { Controller, Get, Req, UseGuards } = await import('@nestjs/common');
+    const { CurrentSession, TokenTrackingService, TrackedJwtGuard } = await import('../../src/index.js');
+    type Session = import('../../src/index.js').VerifiedToken;
+    @Controller('whoami')
+    @UseGuards(TrackedJwtGuard)
+    class WhoAmI {
+      @Get()
+      whoami(@CurrentSession() session: Session, @Req() request: { user: { id: string } }) {
+        return { session: session.userId, user: request.user.id };
+      }
+    }
+    const db = await createTestDatabase();
+    // A resolveUser that answers after a random delay, so that requests finish their first guard
+    // in a mixed order and other requests are verified between a request's two guards.
+    const resolveUser = async (session: Session) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      return { id: session.userId };
+    };
+    const running = await startExampleApp({ prisma: db.prisma, tokenTracking: { signing: { secret: SECRET }, resolveUser }, extend: { controllers: [WhoAmI] } });
+    try {
+      const tracking = running.app.get(TokenTrackingService);
+      const users = Array.from({ length: 40 }, (_, n) => `concurrent-user-${n}`);
+      const tokens = await Promise.all(users.map(async (user) => (await tracking.generateToken(user)).token));
+      for (let round = 0; round < 3; round++) {
+        const answers = await Promise.all(tokens.map((token) => running.request('GET', '/whoami', { token })));
+        expect(answers.map((answer) => answer.body)).toEqual(users.map((user) => ({ session: user, user })));
+      }
+    } finally {
+      await running.close();
+      await db.dispose();
+    }
+  });
+});
+
 describe('TrackedJwtGuard on a handler that two controllers inherit', () => {
   it('judges each controller by its own @Public(), on every request, not by the first one seen', async () => {
     const { Controller, Get } = await import('@nestjs/common');
