@@ -85,7 +85,7 @@ export class SessionActivityRecorder implements OnModuleDestroy {
     // never reach the database, which may then take this one for late. A
     // late report waiting is replaced: this use was let in, so it is not late.
     if (this.pending.has(sessionId) && !this.lateReports.has(sessionId)) return;
-    this.lateReports.delete(sessionId);
+    if (this.lateReports.size > 0) this.lateReports.delete(sessionId);
     this.recent.set(sessionId, now);
     if (this.recent.size >= MAX_REMEMBERED_SESSIONS / 2) {
       this.older = this.recent;
