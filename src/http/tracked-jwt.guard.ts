@@ -24,33 +24,34 @@ interface LastProof {
 }
 
 /**
- * Per strategy name (one per module instance): what its strategy proved
- * last, so that a route guard after a global one does not verify the same
- * request's token again. The later guard puts the session back on the
- * request (another module instance's guard may have replaced or removed
- * it) and still gives the user to its own `handleRequest`, which may
- * refuse it (a role check in a subclass). Only the strategy's successes
- * are kept, never what a `handleRequest` let through without one (optional
- * authentication); only for requests that live for one operation (see
+ * Per strategy (one per module instance): what it proved last, so that a
+ * route guard after a global one does not verify the same request's token
+ * again. The later guard puts the session back on the request (another
+ * module instance's guard may have replaced or removed it) and still gives
+ * the user to its own `handleRequest`, which may refuse it (a role check in
+ * a subclass). Only the strategy's successes are kept, never what a
+ * `handleRequest` let through without one (optional authentication), and
+ * they serve only requests that live for one operation (see
  * `isOneRequest`). Per strategy, because two module instances in one
  * application guard their routes with different keys, audiences or
- * extractors.
+ * extractors; keyed by the strategy itself rather than its name, so that
+ * what a closed application's strategy proved goes with it.
  *
- * One proof, the last, rather than one per request: a request's guards run
- * one after the other, so the later one nearly always finds the earlier
- * one's proof; when another request was verified in between, the later
- * guard verifies again, as it would with no proof. A map keyed by request
+ * One proof, the last, rather than one per request: a map keyed by request
  * (a WeakMap) cost more than the verification it saved, and a property of
- * the request costs as much (its shape is new to V8 on every request).
- * Shared through the global symbol registry, as the strategy names are
- * through Passport's, by every copy of the library in the process
- * (CommonJS and ESM).
+ * the request costs as much (its shape is new to V8 on every request). A
+ * request's guards usually run one right after the other and find the
+ * earlier one's proof; when another request was verified between them (an
+ * asynchronous guard in between, a busy server), the later guard verifies
+ * again, with the same outcome unless the token was revoked meanwhile. The
+ * slot holds the last verified request, and what was proved for it, until
+ * the next verification.
  */
-const LAST_PROOFS: Map<string, LastProof> = ((globalThis as Record<symbol, Map<string, LastProof> | undefined>)[Symbol.for('nestjs-token-tracking:last-proof-by-strategy')] ??= new Map());
+const LAST_PROOFS = new WeakMap<TrackedJwtStrategy, LastProof>();
 
-function lastProofOf(strategyName: string): LastProof {
-  let proof = LAST_PROOFS.get(strategyName);
-  if (!proof) LAST_PROOFS.set(strategyName, (proof = { request: null, user: undefined, session: undefined }));
+function lastProofOf(strategy: TrackedJwtStrategy): LastProof {
+  let proof = LAST_PROOFS.get(strategy);
+  if (!proof) LAST_PROOFS.set(strategy, (proof = { request: null, user: undefined, session: undefined }));
   return proof;
 }
 
@@ -75,8 +76,8 @@ const PassportAuthGuard = AuthGuard();
 @Injectable()
 export class TrackedJwtGuard extends PassportAuthGuard {
   private readonly strategyName: string;
-  /** What this guard's strategy proved last (see `LAST_PROOFS`). */
-  private readonly lastProof: LastProof;
+  /** What `strategy` proved last (see `LAST_PROOFS`); null while `strategy` is. */
+  private lastProof: LastProof | null = null;
   /** This module instance's strategy, once found in Passport's registry. */
   private strategy: TrackedJwtStrategy | null = null;
   private readonly throughPassport: boolean;
@@ -94,7 +95,6 @@ export class TrackedJwtGuard extends PassportAuthGuard {
   ) {
     super({ defaultStrategy: strategyName ?? TRACKED_JWT_STRATEGY });
     this.strategyName = strategyName ?? TRACKED_JWT_STRATEGY;
-    this.lastProof = lastProofOf(this.strategyName);
     this.throughPassport = this.getAuthenticateOptions !== PassportAuthGuard.prototype.getAuthenticateOptions;
   }
 
@@ -103,7 +103,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     const request = this.getRequest(context);
     const strategy = this.throughPassport ? null : this.ownStrategy();
     if (strategy) {
-      const user = this.authenticate(strategy, request, context);
+      const user = this.authenticate(strategy, this.lastProof!, request, context);
       request[this.userProperty()] = isThenable(user) ? await user : user;
     } else {
       forgetEarlierSession(request);
@@ -156,16 +156,19 @@ export class TrackedJwtGuard extends PassportAuthGuard {
    * `AccessTokenCheck`); a strategy whose `validate` is overridden is
    * called through it.
    */
-  private authenticate(strategy: TrackedJwtStrategy, request: AuthenticatedRequest, context: ExecutionContext): unknown {
-    const once = isOneRequest(context, request);
-    const proof = this.lastProof;
-    if (once && proof.request === request) {
+  private authenticate(strategy: TrackedJwtStrategy, proof: LastProof, request: AuthenticatedRequest, context: ExecutionContext): unknown {
+    // The identity first: it is cheaper than `isOneRequest`, and false at every request's first guard.
+    if (proof.request === request && isOneRequest(context, request)) {
       if (request[VERIFIED_SESSION] !== proof.session) request[VERIFIED_SESSION] = proof.session;
       return this.succeeded(request, context, proof.user);
     }
-    forgetEarlierSession(request);
+    // A session an earlier verdict left (another module instance's guard, a
+    // connection's earlier message) stays while this verification runs, for
+    // what reads it meanwhile (a GraphQL query's other fields), and is
+    // replaced by what this one proves, or removed if it proves nothing.
+    const earlier = request[VERIFIED_SESSION];
     const token = strategy.extractToken(request);
-    if (!token) return this.verdict(request, context, null, false, new MissingTokenError(), 401);
+    if (!token) return this.failed(request, context, new MissingTokenError());
     let user: unknown;
     try {
       user = strategy.validate === TrackedJwtStrategy.prototype.validate ? strategy.validateNow(request, token) : strategy.validate(request, token);
@@ -174,15 +177,21 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     }
     // Any thenable is waited for, as `await` would: an overriding `validate` may return one that is not a native Promise.
     if (isThenable(user)) {
-      return Promise.resolve(user).then((found) => this.verified(once, request, context, found), (error: unknown) => this.failed(request, context, error));
+      return Promise.resolve(user).then((found) => this.verified(proof, earlier, request, context, found), (error: unknown) => this.failed(request, context, error));
     }
-    return this.verified(once, request, context, user);
+    return this.verified(proof, earlier, request, context, user);
   }
 
-  /** The strategy's answer: kept for the later guards of this request (see `LAST_PROOFS`), then judged by `handleRequest`. */
-  private verified(once: boolean, request: AuthenticatedRequest, context: ExecutionContext, user: unknown): unknown {
-    if (once && user) {
-      const proof = this.lastProof;
+  /**
+   * The strategy's answer: kept for the later guards of this request (see
+   * `LAST_PROOFS`), then judged by `handleRequest`. Kept whatever the
+   * request is: a later guard uses it only for a request that lives for one
+   * operation (see `authenticate`). A session still the `earlier` one was
+   * not proved by this verification (a `validate` override that sets none).
+   */
+  private verified(proof: LastProof, earlier: unknown, request: AuthenticatedRequest, context: ExecutionContext, user: unknown): unknown {
+    if (!user || request[VERIFIED_SESSION] === earlier) forgetEarlierSession(request);
+    if (user) {
       proof.request = request;
       proof.user = user;
       proof.session = request[VERIFIED_SESSION];
@@ -195,7 +204,9 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     return this.verdict(request, context, null, user, undefined, undefined);
   }
 
+  /** A refusal or an error: no session stays on the request, whatever `handleRequest` then lets through. */
   private failed(request: AuthenticatedRequest, context: ExecutionContext, error: unknown): unknown {
+    forgetEarlierSession(request);
     if (isTokenRefusal(error)) return this.verdict(request, context, null, false, error, 401);
     return this.verdict(request, context, error instanceof Error ? error : new Error(`token verification failed: ${String(error)}`), undefined, undefined, undefined);
   }
@@ -216,6 +227,7 @@ export class TrackedJwtGuard extends PassportAuthGuard {
     if (this.strategy) return this.strategy;
     const registered = registeredStrategy(this.strategyName);
     if (!(registered instanceof TrackedJwtStrategy)) return null;
+    this.lastProof = lastProofOf(registered);
     this.strategy = registered;
     return registered;
   }
@@ -228,9 +240,9 @@ export class TrackedJwtGuard extends PassportAuthGuard {
  * HTTP route or a GraphQL query. Not a WebSocket connection, whose every
  * message is verified; nor whatever a GraphQL context gives the operations
  * of a WebSocket connection (its upgrade request, its `extra`, an object
- * built from `connectionParams`), nor an object a `getRequest` override
- * returns: any may be one object for many operations, and there a verdict
- * would outlive the token's revocation.
+ * built from `connectionParams`), nor any other object a `getRequest`
+ * override returns: any may be one object for many operations, and there
+ * a verdict would outlive the token's revocation.
  */
 function isOneRequest(context: ExecutionContext, request: AuthenticatedRequest): boolean {
   const type = context.getType<string>();
@@ -243,9 +255,9 @@ function isOneRequest(context: ExecutionContext, request: AuthenticatedRequest):
 
 /**
  * Removes the session an earlier verdict left on the request: a
- * connection's earlier message, or another module instance's guard. What
- * this verification proves, if anything, replaces it. Only when there is
- * one: deleting a property makes an Express request slower to use.
+ * connection's earlier message, or another module instance's guard. Only
+ * when there is one: deleting a property makes an Express request slower
+ * to use.
  */
 function forgetEarlierSession(request: AuthenticatedRequest): void {
   if (request[VERIFIED_SESSION] !== undefined) delete request[VERIFIED_SESSION];

@@ -137,34 +137,45 @@ describe('TrackedJwtGuard registered globally and on a controller', () => {
   });
 });
 
-describe('TrackedJwtGuard registered globally and on a controller, under concurrent requests', () => {
+describe('TrackedJwtGuard registered globally and on a route, under concurrent requests', () => {
   it('gives each request its own user and session when other requests are verified between its two guards', async () => {
-    const { Controller, Get, Req, UseGuards } = await import('@nestjs/common');
+    const { Controller, Get, Injectable, Req, UseGuards } = await import('@nestjs/common');
     const { CurrentSession, TokenTrackingService, TrackedJwtGuard } = await import('../../src/index.js');
     type Session = import('../../src/index.js').VerifiedToken;
+    /** An asynchronous guard between the global TrackedJwtGuard and the route's: other requests are verified while it waits. */
+    @Injectable()
+    class RandomDelayGuard {
+      async canActivate() {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+        return true;
+      }
+    }
     @Controller('whoami')
-    @UseGuards(TrackedJwtGuard)
+    @UseGuards(RandomDelayGuard)
     class WhoAmI {
       @Get()
+      @UseGuards(TrackedJwtGuard)
       whoami(@CurrentSession() session: Session, @Req() request: { user: { id: string } }) {
         return { session: session.userId, user: request.user.id };
       }
     }
     const db = await createTestDatabase();
-    // A resolveUser that answers after a random delay, so that requests finish their first guard
-    // in a mixed order and other requests are verified between a request's two guards.
+    let resolved = 0;
     const resolveUser = async (session: Session) => {
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      resolved++;
       return { id: session.userId };
     };
-    const running = await startExampleApp({ prisma: db.prisma, tokenTracking: { signing: { secret: SECRET }, resolveUser }, extend: { controllers: [WhoAmI] } });
+    const running = await startExampleApp({ prisma: db.prisma, tokenTracking: { signing: { secret: SECRET }, resolveUser }, extend: { controllers: [WhoAmI], providers: [RandomDelayGuard] } });
     try {
       const tracking = running.app.get(TokenTrackingService);
       const users = Array.from({ length: 40 }, (_, n) => `concurrent-user-${n}`);
       const tokens = await Promise.all(users.map(async (user) => (await tracking.generateToken(user)).token));
       for (let round = 0; round < 3; round++) {
+        resolved = 0;
         const answers = await Promise.all(tokens.map((token) => running.request('GET', '/whoami', { token })));
         expect(answers.map((answer) => answer.body)).toEqual(users.map((user) => ({ session: user, user })));
+        // The route's guard verified again for at least one request: another was verified after its global guard.
+        expect(resolved).toBeGreaterThan(users.length);
       }
     } finally {
       await running.close();
@@ -237,6 +248,52 @@ describe('TrackedJwtGuard.isPublicRoute on a context built by hand', () => {
     const guard = new TrackedJwtGuard(new Reflector());
     const context = new ExecutionContextHost([{ headers: {} }, {}, undefined], undefined as never, Routes.prototype.open);
     await expect(guard.canActivate(context)).resolves.toBe(true);
+  });
+});
+
+describe('TrackedJwtGuard whose strategy refuses a token after proving its session', () => {
+  it('leaves no session on a request that optional authentication lets through', async () => {
+    const { Controller, Get, Injectable, Module, UseGuards } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    const { CurrentSession, TokenTrackingModule, TokenTrackingService, TrackedJwtGuard, TrackedJwtStrategy, UserRejectedError } = await import('../../src/index.js');
+    @Injectable()
+    class OptionalTrackedJwtGuard extends TrackedJwtGuard {
+      override handleRequest<TUser>(_error: unknown, user: TUser): TUser {
+        return (user || null) as TUser;
+      }
+    }
+    @UseGuards(OptionalTrackedJwtGuard)
+    @Controller('maybe')
+    class MaybeController {
+      @Get()
+      maybe(@CurrentSession() session: unknown) {
+        return { session: session ?? null };
+      }
+    }
+    const db = await createTestDatabase();
+    @Module({
+      imports: [TokenTrackingModule.forRoot({ prisma: db.prisma, signing: { secret: SECRET }, issuer: 'i', audience: 'a', purge: false })],
+      controllers: [MaybeController],
+      providers: [OptionalTrackedJwtGuard],
+    })
+    class MaybeModule {}
+    const app = await NestFactory.create(MaybeModule, { logger: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const strategy = app.get(TrackedJwtStrategy, { strict: false });
+      // As a subclass would: the library's checks (which prove the session), then its own, which refuses.
+      (strategy as unknown as { validate: unknown }).validate = async function (this: InstanceType<typeof TrackedJwtStrategy>, request: never, token: string) {
+        await TrackedJwtStrategy.prototype.validate.call(this, request, token);
+        throw new UserRejectedError();
+      };
+      const { token } = await app.get(TokenTrackingService).generateToken('refused-after-proof');
+      const response = await fetch(`${url}/maybe`, { headers: { authorization: `Bearer ${token}` } });
+      expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { session: null } });
+    } finally {
+      await app.close();
+      await db.dispose();
+    }
   });
 });
 
