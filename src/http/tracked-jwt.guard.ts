@@ -38,8 +38,9 @@ interface LastProof {
  * what a closed application's strategy proved goes with it.
  *
  * One proof, the last, rather than one per request: a map keyed by request
- * (a WeakMap) cost more than the verification it saved, and a property of
- * the request costs as much (its shape is new to V8 on every request). A
+ * (a WeakMap) cost about 3 µs on every request, to save a verification only
+ * on the requests a second guard checks, and a property of the request
+ * costs as much (its shape is new to V8 on every request). A
  * request's guards usually run one right after the other and find the
  * earlier one's proof; when another request was verified between them (an
  * asynchronous guard in between, a busy server), the later guard verifies
