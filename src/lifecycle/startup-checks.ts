@@ -37,7 +37,7 @@ export class StartupChecks implements OnModuleInit {
       await this.store.verifySchema?.();
     } catch (error) {
       if (!(error instanceof TokenStoreUnavailableError)) throw error;
-      const cause = error.cause instanceof Error ? error.cause.message.trim().split('\n').at(-1) : 'unreachable';
+      const cause = error.cause instanceof Error ? describeCause(error.cause) : 'unreachable';
       this.logger.warn(`could not check the database schema at startup (${cause}); requests answer 503 until the database is reachable`);
     }
     await this.checkStandbyTimes();
