@@ -40,6 +40,7 @@ import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_SECRET } from './bench-keys.js';
 import { fleetBenchmark, FleetReport } from './fleet.js';
 import { lastUseCosts } from './last-use.js';
 import { CONNECTIONS, GuardServer, load, startGuardServer } from './guard-load.js';
+import { postgresCpuSeconds, postmasterOf } from './postgres-cpu.js';
 import { LruJwtGuard, RevokedIdsStandIn } from './lru-jwt.guard.js';
 import { createTokenPopulation, TokenPopulation } from './token-population.js';
 
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
         ` (${postgres.embedded ? 'embedded' : 'DATABASE_URL'}). Rounds: ${ROUNDS} × ${ROUND_SECONDS} s, ${CONNECTIONS} connections.`);
       say();
       const sections: Record<string, () => Promise<void>> = {
-        guard: () => guardThroughput(postgres.url),
+        guard: () => guardThroughput(postgres.url, admin),
         check: () => revocationCheckAlone(),
         paths: () => guardPaths(postgres.url),
         issuance: () => issuanceRate(prisma),
@@ -238,7 +239,7 @@ interface GuardVariant {
  * against A of its own process too, since two processes of the same code
  * differ by more than what E and D+otel change.
  */
-async function guardThroughput(serverUrl: string): Promise<void> {
+async function guardThroughput(serverUrl: string, admin: pg.Client): Promise<void> {
   say('## 1. Guarded requests on the example application (autocannon, same handler on every route)');
   const populations: Array<{ name: string; population: TokenPopulation; targeted: boolean }> = [];
   for (const count of [1_000, MID_POPULATION, POPULATION]) {
@@ -248,6 +249,10 @@ async function guardThroughput(serverUrl: string): Promise<void> {
     if (count !== 1_000) say(`(${count.toLocaleString('en')} live tokens of ${Math.ceil(count / 4)} users, every 100th revoked, created in ${fixed((Date.now() - started) / 1000, 0)} s)`);
     populations.push({ name, population, targeted: count !== 1_000 });
   }
+  // PostgreSQL shares the machine with the server and the load: what it
+  // spends a request (writing last uses, mostly) is taken from both.
+  const [{ pid }] = (await admin.query('SELECT pg_backend_pid() AS pid')).rows;
+  const postmaster = postmasterOf(pid);
   const main = await startGuardServer(serverUrl);
   const unrecorded = await startGuardServer(serverUrl, { recordLastUse: false });
   const instrumented = await startGuardServer(serverUrl, { telemetry: true });
@@ -271,13 +276,16 @@ async function guardThroughput(serverUrl: string): Promise<void> {
       const rps = new Map(variants.map((variant) => [variant.key, [] as number[]]));
       const p99 = new Map(variants.map((variant) => [variant.key, [] as number[]]));
       const cpu = new Map(variants.map((variant) => [variant.key, [] as number[]]));
+      const postgresCpu = new Map(variants.map((variant) => [variant.key, [] as number[]]));
       let revokedSent = 0;
       let revokedRefused = 0;
       for (let round = 0; round < ROUNDS; round++) {
         for (const variant of variants) {
           const cpuBefore = await variant.server.cpuMicros();
+          const postgresBefore = postgresCpuSeconds(postmaster);
           const outcome = await load(variant.url, population, ROUND_SECONDS, variant.counts);
           cpu.get(variant.key)!.push((await variant.server.cpuMicros() - cpuBefore) / outcome.result.requests.total);
+          postgresCpu.get(variant.key)!.push((postgresCpuSeconds(postmaster) - postgresBefore) * 1e6 / outcome.result.requests.total);
           if (outcome.unexpected > 0 || outcome.result.errors > 0) {
             throw new Error(`${variant.name}: ${outcome.unexpected} unexpected responses, ${outcome.result.errors} errors`);
           }
@@ -298,10 +306,10 @@ async function guardThroughput(serverUrl: string): Promise<void> {
       say(`### ${name}`);
       // Server CPU a request, A's ÷ the variant's: above 1, cheaper than A.
       const cpuRatio = (key: string) => median(cpu.get('A')!.map((value, round) => value / cpu.get(key)![round]!));
-      say(`${'variant'.padEnd(56)} ${'req/s'.padStart(6)}   ÷ A    p99 ms   CPU µs/req   A ÷ it   (req/s of each round)`);
+      say(`${'variant'.padEnd(56)} ${'req/s'.padStart(6)}   ÷ A    p99 ms   CPU µs/req   A ÷ it   PG µs/req   (req/s of each round)`);
       for (const variant of variants) {
         const perRound = rps.get(variant.key)!;
-        say(`${variant.name.padEnd(56)} ${fixed(median(perRound), 0).padStart(6)}   ${fixed(ratio(variant.key, 'A'))}   ${fixed(median(p99.get(variant.key)!), 0).padStart(6)}   ${fixed(median(cpu.get(variant.key)!), 0).padStart(10)}   ${fixed(cpuRatio(variant.key)).padStart(6)}   (${perRound.map((v) => fixed(v, 0)).join(', ')})`);
+        say(`${variant.name.padEnd(56)} ${fixed(median(perRound), 0).padStart(6)}   ${fixed(ratio(variant.key, 'A'))}   ${fixed(median(p99.get(variant.key)!), 0).padStart(6)}   ${fixed(median(cpu.get(variant.key)!), 0).padStart(10)}   ${fixed(cpuRatio(variant.key)).padStart(6)}   ${fixed(median(postgresCpu.get(variant.key)!), 1).padStart(9)}   (${perRound.map((v) => fixed(v, 0)).join(', ')})`);
       }
       const unrecordedRatio = acrossProcesses('E', 'A@E', 'D');
       const instrumentedRatio = acrossProcesses('D+otel', 'A@otel', 'D');

@@ -12,9 +12,9 @@ interface UpdateCounts {
 }
 
 /**
- * The idle sweep indexes last use in ten-minute steps, so that recording a
- * use within its step updates no index (a HOT update) and one that crosses
- * into the next step moves the step. Counted by PostgreSQL itself.
+ * The idle sweep indexes last use in ten-minute steps. Recording a use
+ * leaves the step behind (a HOT update, no index touched) until the sweep
+ * could reach it, and only then moves it. Counted by PostgreSQL itself.
  */
 describe('recording a session\'s last use', () => {
   // On a step boundary, so that the steps below are where the test says.
@@ -49,7 +49,7 @@ describe('recording a session\'s last use', () => {
     return row!.last_active_bucket;
   }
 
-  it('updates no index within a ten-minute step, and moves the session\'s step when it crosses one', async () => {
+  it('updates no index while the session\'s step lags, and moves the step once the sweep could reach it', async () => {
     const { tokens } = fixture.app;
     const recorder = fixture.app.get<SessionActivityRecorder>(SessionActivityRecorder);
     const login = await tokens.generateToken('hot-user');
@@ -57,35 +57,69 @@ describe('recording a session\'s last use', () => {
     expect(await bucketOf(login.sessionId)).toBe(firstStep);
     const before = await updateCounts(0);
 
-    // Three uses 61 s apart, within the login's step: each written, in place.
-    for (let use = 0; use < 3; use++) {
-      clock.advance(61_000);
+    // Three uses 61 s apart, within the login's step, and one in the next
+    // step: each written in place, the step left behind.
+    for (const gap of [61_000, 61_000, 61_000, BUCKET_MS]) {
+      clock.advance(gap);
       recorder.touch(login.sessionId);
       await recorder.flush();
     }
-    const within = await updateCounts(before.updated + 3);
-    expect(within.updated - before.updated).toBe(3);
-    expect(within.hot - before.hot).toBe(3);
+    const lagging = await updateCounts(before.updated + 4);
+    expect(lagging.updated - before.updated).toBe(4);
+    expect(lagging.hot - before.hot).toBe(4);
     expect(await bucketOf(login.sessionId)).toBe(firstStep);
 
-    // Into the next step: the indexed step changes, which no update can do in place.
-    clock.advance(BUCKET_MS);
+    // 30 minutes after the login, the sweep (cutoff: now less the 30-minute
+    // timeout) would reach the login's step within two intervals: the write
+    // moves the step to the use's, which no update can do in place.
+    clock.advance(30 * 60_000 - 3 * 61_000 - BUCKET_MS);
     recorder.touch(login.sessionId);
     await recorder.flush();
-    const across = await updateCounts(within.updated + 1);
-    expect(across.updated - within.updated).toBe(1);
-    expect(across.hot - within.hot).toBe(0);
-    expect(await bucketOf(login.sessionId)).toBe(firstStep + 1);
+    const moved = await updateCounts(lagging.updated + 1);
+    expect(moved.updated - lagging.updated).toBe(1);
+    expect(moved.hot - lagging.hot).toBe(0);
+    expect(await bucketOf(login.sessionId)).toBe(firstStep + 3);
   }, 90_000);
 
-  it('keeps the step right whoever writes last use, as a previous version\'s statement does', async () => {
+  it('never lets the step get ahead of last use, whoever writes, and lets it lag behind', async () => {
     const login = await fixture.app.tokens.generateToken('previous-version-user');
+    const loginStep = Math.floor(clock.now() / BUCKET_MS);
     const later = new Date(clock.now() + 3 * BUCKET_MS + 1_000);
+    // As a previous version's statement writes last use: the step stays behind.
     await fixture.db.query('UPDATE token_sessions SET last_active_at = $2 WHERE session_id = $1', [login.sessionId, later]);
+    expect(await bucketOf(login.sessionId)).toBe(loginStep);
+    // A step ahead of last use, which could hide an idle session from the sweep, is pulled back.
+    await fixture.db.query('UPDATE token_sessions SET last_active_bucket = $2 WHERE session_id = $1', [login.sessionId, loginStep + 100]);
     expect(await bucketOf(login.sessionId)).toBe(Math.floor(later.getTime() / BUCKET_MS));
-    // Nor can the step be set apart from last use.
+    // A lower one is kept: it costs the sweep a read, nothing more.
     await fixture.db.query('UPDATE token_sessions SET last_active_bucket = 0 WHERE session_id = $1', [login.sessionId]);
-    expect(await bucketOf(login.sessionId)).toBe(Math.floor(later.getTime() / BUCKET_MS));
+    expect(await bucketOf(login.sessionId)).toBe(0);
+  });
+
+  it('sweeps an idle session and never one in use, however far the steps lag', async () => {
+    const { tokens } = fixture.app;
+    const recorder = fixture.app.get<SessionActivityRecorder>(SessionActivityRecorder);
+    clock.advance(BUCKET_MS - (clock.now() % BUCKET_MS));
+    const loginStep = clock.now() / BUCKET_MS;
+    const inUse = await tokens.generateToken('lag-user');
+    const idle = await tokens.generateToken('lag-user');
+    // A use every five minutes for 45 minutes, a sweep after each.
+    const steps: Array<number | null> = [];
+    for (let use = 0; use < 9; use++) {
+      clock.advance(5 * 60_000);
+      recorder.touch(inUse.sessionId);
+      await recorder.flush();
+      await fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper).sweep();
+      expect(await revokedReasonOf(inUse.sessionId)).toBeNull();
+      steps.push(await bucketOf(inUse.sessionId));
+    }
+    expect(await revokedReasonOf(idle.sessionId)).toBe('idle-timeout');
+    await expect(tokens.parseToken(inUse.token)).resolves.toMatchObject({ sessionId: inUse.sessionId });
+    // The step moved once, 30 minutes in (the sweep's cutoff then reaches the
+    // login's step within two intervals), where it moved with every ten
+    // minutes of use: each move is a write that cannot be HOT.
+    const moved = loginStep + 3;
+    expect(steps).toEqual([loginStep, loginStep, loginStep, loginStep, loginStep, moved, moved, moved, moved]);
   });
 
   it('sweeps a session idle since an earlier step, and not one used after the cutoff in the cutoff\'s own step', async () => {
@@ -124,5 +158,35 @@ describe('recording a session\'s last use', () => {
     expect(await revokedReasonOf(idle.sessionId)).toBe('idle-timeout');
     expect(await revokedReasonOf(recent.sessionId)).toBeNull();
     await expect(tokens.parseToken(recent.token)).resolves.toMatchObject({ sessionId: recent.sessionId });
+  });
+});
+
+describe('recording a session\'s last use without an idle timeout', () => {
+  const clock = new ManualClock(Math.ceil(Date.UTC(2026, 11, 7, 9) / BUCKET_MS) * BUCKET_MS);
+  const fixture = useTokenTracking({ clock: clock.now, lastUsedIntervalSeconds: 60, expiresIn: 7_200, refreshExpiresIn: 86_400 });
+
+  async function sessionRow(sessionId: string): Promise<{ last_active_at: Date; last_active_bucket: number | null }> {
+    const [row] = await fixture.db.query<{ last_active_at: Date; last_active_bucket: number | null }>(
+      'SELECT last_active_at, last_active_bucket FROM token_sessions WHERE session_id = $1', [sessionId],
+    );
+    return row!;
+  }
+
+  it('leaves the step at the login\'s, however late the use (nothing reads it), and a refresh moves it', async () => {
+    const { tokens } = fixture.app;
+    const recorder = fixture.app.get<SessionActivityRecorder>(SessionActivityRecorder);
+    const pair = await tokens.generateTokenPair('no-timeout-user');
+    const loginStep = clock.now() / BUCKET_MS;
+    // The first use 25 minutes after the login, as with tokens issued well before they are used.
+    clock.advance(25 * 60_000);
+    recorder.touch(pair.sessionId);
+    await recorder.flush();
+    const used = await sessionRow(pair.sessionId);
+    expect(used.last_active_at.getTime()).toBe(clock.now());
+    expect(used.last_active_bucket).toBe(loginStep);
+
+    const refreshed = await tokens.refresh(pair.refreshToken.token);
+    expect(refreshed.sessionId).toBe(pair.sessionId);
+    expect((await sessionRow(pair.sessionId)).last_active_bucket).toBe(Math.floor(clock.now() / BUCKET_MS));
   });
 });

@@ -367,6 +367,13 @@ export class PrismaTokenStore implements TokenStore {
     // must not move a deadline that has passed.
     const idleTimeoutMs = idle ? idle.timeoutMs : null;
     const intervalSeconds = intervalMs / 1000;
+    // The session's ten-minute step, which the idle sweep indexes, moves
+    // only when the sweep could reach it before the session's next write
+    // (due within two intervals): the sweep reads the steps up to its
+    // cutoff's, now less the timeout. Otherwise it stays, and the update
+    // changes no indexed column, so PostgreSQL rewrites the row in place
+    // (HOT) rather than add it to every index of the table again; without
+    // an idle timeout (no cutoff), it always stays.
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
     // skipped rather than waited for, so recording use never waits for a
     // revocation and cannot deadlock with one (rows are taken in one order
@@ -388,8 +395,11 @@ export class PrismaTokenStore implements TokenStore {
                            ARRAY(SELECT at_ms FROM json_array_elements_text(${timesJson}::json) WITH ORDINALITY AS given(at_ms, n) ORDER BY n)::bigint[]) AS use(session_id, at_ms),
                     LATERAL (SELECT timestamptz 'epoch' + use.at_ms * interval '1 millisecond' AS at) AS use_time),
            written AS (
-             UPDATE token_sessions AS s SET last_active_at = u.at
-               FROM (SELECT locked.session_id, used.at
+             UPDATE token_sessions AS s
+                SET last_active_at = u.at,
+                    last_active_bucket = CASE WHEN u.step_reachable THEN token_tracking_activity_bucket(u.at) ELSE s.last_active_bucket END
+               FROM (SELECT locked.session_id, used.at,
+                            locked.last_active_bucket <= token_tracking_activity_bucket(used.idle_cutoff + ${intervalSeconds}::float8 * interval '2 seconds') AS step_reachable
                        FROM used JOIN token_sessions AS locked ON locked.session_id = used.session_id
                       WHERE locked.last_active_at < used.at AND locked.revoked_at IS NULL
                         AND (locked.last_active_at <= used.at - ${intervalSeconds}::float8 * interval '1 second' OR locked.last_active_at = locked.created_at)
@@ -428,10 +438,12 @@ export class PrismaTokenStore implements TokenStore {
     // last_active_at, so that recording a use is a HOT update: the sweep
     // walks the steps up to the cutoff's and keeps the rows used at or before
     // the cutoff itself. Its step also holds sessions used since the cutoff,
-    // read and left alone. Rows with no step (from before the migration,
-    // until their next use, or written with triggers off) are read by a
-    // second arm of their own: in one condition with an OR, the planner may
-    // walk the whole index in step order and filter every row. A step too
+    // read and left alone, and so may a lower step: a session's step lags
+    // its last use until the sweep could reach it (see recordActivity).
+    // Rows with no step (from before the migration, until their next use,
+    // or written with triggers off) are read by a second arm of their own:
+    // in one condition with an OR, the planner may walk the whole index in
+    // step order and filter every row. A step too
     // low, or none, costs a read; only a step too high could hide an idle
     // session. Each arm takes up to `batchSize`.
     const rows = await this.run('ending idle sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
@@ -522,6 +534,9 @@ export class PrismaTokenStore implements TokenStore {
   private async recordRotation(tx: PrismaRawClient, request: RotationRequest, sessionId: string): Promise<void> {
     const { next, now } = request;
     const latestExpiry = new Date(Math.max(...next.map((token) => token.expiresAt.getTime())));
+    // The idle sweep's step moves with the refresh: writes of last use leave
+    // it behind until the sweep could reach it, and a new expiry updates the
+    // indexes anyway.
     await tx.$executeRaw`
       WITH retired AS (
         UPDATE issued_tokens SET rotated_at = ${now}, replaced_by = ${next[1].jti}
@@ -539,6 +554,7 @@ export class PrismaTokenStore implements TokenStore {
       )
       UPDATE token_sessions
          SET expires_at = greatest(expires_at, ${latestExpiry}), last_active_at = greatest(last_active_at, ${now}),
+             last_active_bucket = token_tracking_activity_bucket(greatest(last_active_at, ${now})),
              client_ip = ${request.clientIp}::varchar, user_agent = ${request.userAgent}::varchar
        WHERE session_id = ${sessionId}`;
   }
