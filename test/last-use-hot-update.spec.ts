@@ -99,27 +99,46 @@ describe('recording a session\'s last use', () => {
   it('sweeps an idle session and never one in use, however far the steps lag', async () => {
     const { tokens } = fixture.app;
     const recorder = fixture.app.get<SessionActivityRecorder>(SessionActivityRecorder);
+    const sweeper = fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper);
     clock.advance(BUCKET_MS - (clock.now() % BUCKET_MS));
     const loginStep = clock.now() / BUCKET_MS;
     const inUse = await tokens.generateToken('lag-user');
+    const quiet = await tokens.generateToken('lag-user');
     const idle = await tokens.generateToken('lag-user');
-    // A use every five minutes for 45 minutes, a sweep after each.
-    const steps: Array<number | null> = [];
-    for (let use = 0; use < 9; use++) {
+    // Both used every five minutes for 25 minutes, a sweep after each: the steps stay at the login's.
+    for (let use = 0; use < 5; use++) {
       clock.advance(5 * 60_000);
       recorder.touch(inUse.sessionId);
+      recorder.touch(quiet.sessionId);
       await recorder.flush();
-      await fixture.app.get<IdleSessionSweeper>(IdleSessionSweeper).sweep();
+      await sweeper.sweep();
       expect(await revokedReasonOf(inUse.sessionId)).toBeNull();
-      steps.push(await bucketOf(inUse.sessionId));
+      expect(await revokedReasonOf(quiet.sessionId)).toBeNull();
     }
+    expect(await bucketOf(quiet.sessionId)).toBe(loginStep);
+
+    // 28.5 minutes in, the sweep's cutoff would reach the login's step within
+    // two intervals (before the session's next write is due): the use moves it.
+    clock.advance(3.5 * 60_000);
+    recorder.touch(inUse.sessionId);
+    await recorder.flush();
+    expect(await bucketOf(inUse.sessionId)).toBe(loginStep + 2);
+
+    // 31 minutes in, the sweep reads the login's step: the idle session goes,
+    // the quiet one (used 6 minutes ago, its step left behind) stays.
+    clock.advance(2.5 * 60_000);
+    await sweeper.sweep();
     expect(await revokedReasonOf(idle.sessionId)).toBe('idle-timeout');
+    expect(await revokedReasonOf(quiet.sessionId)).toBeNull();
+    expect(await bucketOf(quiet.sessionId)).toBe(loginStep);
+    await expect(tokens.parseToken(quiet.token)).resolves.toMatchObject({ sessionId: quiet.sessionId });
+
+    // 30 minutes after its last use, the quiet session goes too; the one in use stays.
+    clock.advance(24.5 * 60_000);
+    await sweeper.sweep();
+    expect(await revokedReasonOf(quiet.sessionId)).toBe('idle-timeout');
+    expect(await revokedReasonOf(inUse.sessionId)).toBeNull();
     await expect(tokens.parseToken(inUse.token)).resolves.toMatchObject({ sessionId: inUse.sessionId });
-    // The step moved once, 30 minutes in (the sweep's cutoff then reaches the
-    // login's step within two intervals), where it moved with every ten
-    // minutes of use: each move is a write that cannot be HOT.
-    const moved = loginStep + 3;
-    expect(steps).toEqual([loginStep, loginStep, loginStep, loginStep, loginStep, moved, moved, moved, moved]);
   });
 
   it('sweeps a session idle since an earlier step, and not one used after the cutoff in the cutoff\'s own step', async () => {

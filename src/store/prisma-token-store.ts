@@ -50,6 +50,13 @@ const PURGE_LOCK_KEY = 0;
 const MAX_ATTEMPTS = 5;
 /** Logins recorded by one statement at most. */
 const MAX_SESSIONS_PER_STATEMENT = 100;
+/**
+ * How far behind its last use a session's idle-sweep step may fall (with
+ * a timeout longer than this): the longer, the fewer writes move the step
+ * (none of them HOT), and the longer a session that stops being used is
+ * read by every sweep before it goes idle.
+ */
+const MAX_STEP_LAG_MS = 3_600_000;
 
 interface SessionStart {
   readonly session: NewSession;
@@ -368,12 +375,17 @@ export class PrismaTokenStore implements TokenStore {
     const idleTimeoutMs = idle ? idle.timeoutMs : null;
     const intervalSeconds = intervalMs / 1000;
     // The session's ten-minute step, which the idle sweep indexes, moves
-    // only when the sweep could reach it before the session's next write
-    // (due within two intervals): the sweep reads the steps up to its
-    // cutoff's, now less the timeout. Otherwise it stays, and the update
-    // changes no indexed column, so PostgreSQL rewrites the row in place
-    // (HOT) rather than add it to every index of the table again; without
-    // an idle timeout (no cutoff), it always stays.
+    // only once it lags the use by the timeout (at most an hour) less two
+    // intervals. Otherwise it stays, and the update changes no indexed
+    // column, so PostgreSQL rewrites the row in place (HOT) rather than add
+    // it to every index of the table again; without an idle timeout nothing
+    // reads the step, and it always stays. The sweep reads the steps up to
+    // its cutoff's (now less the timeout): a session in use is written again
+    // within two intervals, so its step stays out of the sweep's reach, and
+    // one that stops being used is read by the sweeps of at most the last
+    // hour and ten minutes before it goes idle (ten minutes when the step
+    // moved with every write).
+    const stepLagMs = idle ? Math.min(idle.timeoutMs, MAX_STEP_LAG_MS) - 2 * intervalMs : null;
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
     // skipped rather than waited for, so recording use never waits for a
     // revocation and cannot deadlock with one (rows are taken in one order
@@ -399,7 +411,7 @@ export class PrismaTokenStore implements TokenStore {
                 SET last_active_at = u.at,
                     last_active_bucket = CASE WHEN u.step_reachable THEN token_tracking_activity_bucket(u.at) ELSE s.last_active_bucket END
                FROM (SELECT locked.session_id, used.at,
-                            locked.last_active_bucket <= token_tracking_activity_bucket(used.idle_cutoff + ${intervalSeconds}::float8 * interval '2 seconds') AS step_reachable
+                            locked.last_active_bucket <= token_tracking_activity_bucket(used.at - ${stepLagMs}::float8 * interval '1 millisecond') AS step_reachable
                        FROM used JOIN token_sessions AS locked ON locked.session_id = used.session_id
                       WHERE locked.last_active_at < used.at AND locked.revoked_at IS NULL
                         AND (locked.last_active_at <= used.at - ${intervalSeconds}::float8 * interval '1 second' OR locked.last_active_at = locked.created_at)
