@@ -100,6 +100,8 @@ const READING_THE_FIGURES = [
   '  CPU column is the server process\'s own CPU time a request (user + system, median of the rounds),',
   '  and "A ÷ it" that of A divided by the variant\'s, per round: on a shared machine it moves far less',
   '  than requests per second, which also depend on what the load generator and PostgreSQL get of the CPU.',
+  '  "PG µs/req" is PostgreSQL\'s CPU time a request during the variant\'s rounds (the postmaster and every',
+  '  backend, from /proc, background work such as autovacuum included): mostly D\'s writes of last use.',
   '- **The check alone.** In one process, no HTTP: what verifying a token and looking it up in the',
   '  replica costs against verifying it with `jose` or `jsonwebtoken`, which check no revocation.',
   '- **The guard alone.** In one process, no HTTP: `TrackedJwtGuard` calling its strategy itself',
