@@ -450,14 +450,14 @@ export class PrismaTokenStore implements TokenStore {
     // last_active_at, so that recording a use is a HOT update: the sweep
     // walks the steps up to the cutoff's and keeps the rows used at or before
     // the cutoff itself. Its step also holds sessions used since the cutoff,
-    // read and left alone, and so may a lower step: a session's step lags
-    // its last use until the sweep could reach it (see recordActivity).
-    // Rows with no step (from before the migration, until their next use,
-    // or written with triggers off) are read by a second arm of their own:
-    // in one condition with an OR, the planner may walk the whole index in
-    // step order and filter every row. A step too
-    // low, or none, costs a read; only a step too high could hide an idle
-    // session. Each arm takes up to `batchSize`.
+    // read and left alone, and so may a lower step: a session's step may
+    // lag its last use by up to an hour (see recordActivity). Rows with no
+    // step (from before the migration, until their next use, or written
+    // with triggers off) are read by a second arm of their own: in one
+    // condition with an OR, the planner may walk the whole index in step
+    // order and filter every row. A step too low, or none, costs a read;
+    // only a step too high could hide an idle session. Each arm takes up to
+    // `batchSize`.
     const rows = await this.run('ending idle sessions', 'writeMs', () => this.prisma.$queryRaw<Array<{ revoked_session_id: string; revoked_user_id: string }>>`
       SELECT revoked_session_id, revoked_user_id FROM token_tracking_revoke_sessions(
              ARRAY(SELECT session_id FROM token_sessions

@@ -9,16 +9,18 @@
 -- write in ten at the defaults, and every first use that came ten minutes or
 -- more after the login. Now the trigger only sets the step of a new row (or
 -- of one with none) and pulls back a step set ahead of its last use. The
--- writers move it forward when the sweep would otherwise reach the row: the
--- last-use recorder, only with `sessionIdleTimeout` and only once the step
--- has fallen that far behind; a refresh, whose update is not HOT anyway.
--- Without `sessionIdleTimeout` nothing reads the step, and every recorded
--- use is a HOT update.
+-- writers move it forward: the last-use recorder, only with
+-- `sessionIdleTimeout` and only once the step lags the use by the timeout
+-- (at most an hour) less two intervals; a refresh, whose update is not HOT
+-- anyway. Without `sessionIdleTimeout` nothing reads the step, and a
+-- recorded use changes no indexed column (HOT whenever its page has room).
 --
 -- Expand only: an instance of the previous version writes last use without
 -- a step; its sessions' steps lag, which costs the sweep a read. One
 -- catalogue change (the trigger's condition), no table rewrite, no index
--- build: its lock on `token_sessions` is held for milliseconds.
+-- build: once granted, its lock on `token_sessions` is held for
+-- milliseconds, but it waits behind open writes to the table, and writes
+-- queue behind it meanwhile.
 CREATE OR REPLACE TRIGGER "token_sessions_bucket_activity" BEFORE INSERT OR UPDATE OF "last_active_at", "last_active_bucket" ON "token_sessions"
     FOR EACH ROW
     WHEN (NEW.last_active_bucket IS NULL OR NEW.last_active_bucket > token_tracking_activity_bucket(NEW.last_active_at))
