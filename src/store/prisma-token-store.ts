@@ -375,8 +375,8 @@ export class PrismaTokenStore implements TokenStore {
     const idleTimeoutMs = idle ? idle.timeoutMs : null;
     const intervalSeconds = intervalMs / 1000;
     // The session's ten-minute step, which the idle sweep indexes, moves
-    // only once it lags the use by the timeout (at most an hour) less two
-    // intervals. Otherwise it stays, and the update changes no indexed
+    // only once the step's start lags the use by the timeout (at most an
+    // hour) less two intervals. Otherwise it stays, and the update changes no indexed
     // column, so PostgreSQL rewrites the row in place (HOT) rather than add
     // it to every index of the table again; without an idle timeout nothing
     // reads the step, and it always stays. The sweep reads the steps up to
