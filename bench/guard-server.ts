@@ -14,7 +14,13 @@ import { installTelemetrySdk } from './telemetry-sdk.js';
 
 async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL!;
-  const prisma = createPrismaClient(url, 20);
+  // Connections stay open between rounds (node-postgres closes them after
+  // 10 s idle by default), as under an application's steady traffic. The
+  // rounds interleave several server processes, so each one's pool would
+  // otherwise idle out while the others are measured: a backend's exit and
+  // the next one's start (about 24 ms of PostgreSQL's CPU here) would be
+  // charged to whichever variant was running then.
+  const prisma = createPrismaClient(url, 20, { idleTimeoutMillis: 0 });
   const withCache = process.env.BENCH_CACHE === '1';
   if (process.env.BENCH_TELEMETRY === '1') installTelemetrySdk();
   const app = await createBenchApp(benchOptions(prisma, {
