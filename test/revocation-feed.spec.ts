@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PrismaTokenStore, RevocationChecker, TokenRevokedError } from '../src/index.js';
+import { PrismaTokenStore, RevocationChecker, TokenRevokedError, TokenStore } from '../src/index.js';
 import { eventually } from './support/eventually.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
@@ -66,17 +66,23 @@ describe('the revocation replica, following the revocation log', () => {
     const revoked = await writer.tokens.generateToken('served-while-loading');
     await writer.tokens.revokeToken(revoked.token);
     const { store, calls } = recordingTokenStore(new PrismaTokenStore(db.connectAnotherClient()));
+    // The load's first page waits until both checks are done: a fast
+    // database could otherwise finish the load between them.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
     try {
-      const reader = await start(undefined, { store, revocationReplica: { pollIntervalMs: 200 } });
-      // Started, and not loaded yet (five pages to go).
+      const reader = await start(undefined, { store: withLoadHeldUntil(store, gate), revocationReplica: { pollIntervalMs: 200 } });
       expect(checkerOf(reader).status.synced).toBe(false);
       await expect(reader.tokens.parseToken(token)).resolves.toBeDefined();
       await expect(reader.tokens.parseToken(revoked.token)).rejects.toBeInstanceOf(TokenRevokedError);
       expect(calls.filter((call) => call === 'isRevoked')).toHaveLength(2);
+      expect(checkerOf(reader).status.synced).toBe(false);
+      openGate();
       await eventually(() => expect(checkerOf(reader).status.synced).toBe(true), 45_000);
       await expect(reader.tokens.parseToken(revoked.token)).rejects.toBeInstanceOf(TokenRevokedError);
       expect(checkerOf(reader).status.entries).toBeGreaterThanOrEqual(100_001);
     } finally {
+      openGate();
       await db.query(`DELETE FROM revoked_tokens WHERE user_id = 'bulk-user'`);
     }
   }, 90_000);
@@ -117,3 +123,27 @@ describe('the revocation replica, following the revocation log', () => {
     }
   }, 60_000);
 });
+
+/** `store`, whose revocation log's full load reads no page of revocations until `gate` resolves. */
+function withLoadHeldUntil(store: TokenStore, gate: Promise<void>): TokenStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'revocationLog') return Reflect.get(target, property, receiver);
+      return () => {
+        const log = target.revocationLog?.();
+        if (!log) throw new Error('the store has no revocation log');
+        return new Proxy(log, {
+          get(inner, name, innerReceiver) {
+            const value = Reflect.get(inner, name, innerReceiver);
+            if (typeof value !== 'function') return value;
+            if (name !== 'loadDenied') return value.bind(inner);
+            return async (...args: unknown[]) => {
+              await gate;
+              return value.apply(inner, args);
+            };
+          },
+        });
+      };
+    },
+  });
+}
