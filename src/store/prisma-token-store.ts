@@ -374,17 +374,17 @@ export class PrismaTokenStore implements TokenStore {
     // must not move a deadline that has passed.
     const idleTimeoutMs = idle ? idle.timeoutMs : null;
     const intervalSeconds = intervalMs / 1000;
-    // The session's ten-minute step, which the idle sweep indexes, moves
-    // only once the step's start lags the use by the timeout (at most an
-    // hour) less two intervals. Otherwise it stays, and the update changes no indexed
-    // column, so PostgreSQL rewrites the row in place (HOT) rather than add
-    // it to every index of the table again; without an idle timeout nothing
-    // reads the step, and it always stays. The sweep reads the steps up to
-    // its cutoff's (now less the timeout): a session in use is written again
+    // The session's ten-minute step, which the idle sweep indexes, moves only
+    // once the step's start lags the use by the timeout (at most an hour) less
+    // two intervals. Otherwise it stays, and the update changes no indexed
+    // column, so PostgreSQL rewrites the row in place (HOT) rather than add it
+    // to every index of the table again; without an idle timeout nothing reads
+    // the step, and it always stays. The sweep reads the steps up to its
+    // cutoff's (now less the timeout): a session in use is written again
     // within two intervals, so its step stays out of the sweep's reach, and
-    // one that stops being used is read by the sweeps of at most the last
-    // hour and ten minutes before it goes idle (ten minutes when the step
-    // moved with every write).
+    // one that stops being used is read by the sweeps of at most the last hour
+    // and ten minutes before it goes idle (ten minutes when the step moved
+    // with every write).
     const stepLagMs = idle ? Math.min(idle.timeoutMs, MAX_STEP_LAG_MS) - 2 * intervalMs : null;
     // SKIP LOCKED: a session a revocation (or a refresh) is holding is
     // skipped rather than waited for, so recording use never waits for a
