@@ -4,6 +4,7 @@ import { IdleSessionSweeper } from '../src/lifecycle/idle-session-sweeper.js';
 import { SessionActivityRecorder } from '../src/lifecycle/session-activity-recorder.js';
 import { eventually } from './support/eventually.js';
 import { useExampleApp } from './support/http-app.js';
+import { interceptMethod } from './support/intercept-method.js';
 import { ManualClock } from './support/manual-clock.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
@@ -178,17 +179,9 @@ describe('a refresh racing the idle sweep', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     const inner = new PrismaTokenStore(db.prisma);
-    const store = new Proxy(inner, {
-      get(target, property, receiver) {
-        if (property === 'rotateRefreshToken') {
-          return async (request: RotationRequest) => {
-            await beforeRotation?.();
-            return target.rotateRefreshToken(request);
-          };
-        }
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const store = interceptMethod(inner, 'rotateRefreshToken', (rotateRefreshToken) => async (request: RotationRequest) => {
+      await beforeRotation?.();
+      return rotateRefreshToken(request);
     });
     app = await startTokenTracking(undefined, { store, clock: clock.now, sessionIdleTimeout: IDLE_SECONDS });
   });
@@ -207,8 +200,15 @@ describe('a refresh racing the idle sweep', () => {
   it('answers SESSION_IDLE_TIMEOUT when the sweep commits between its revocation check and its rotation', async () => {
     const pair = await app.tokens.generateTokenPair('raced-user');
     clock.advance(IDLE_MS + 1);
-    beforeRotation = sweep;
+    let revokedBeforeRotation: Date | null | undefined;
+    beforeRotation = async () => {
+      await sweep();
+      const [row] = await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM token_sessions WHERE session_id = $1', [pair.sessionId]);
+      revokedBeforeRotation = row?.revoked_at;
+    };
     await expect(app.tokens.refresh(pair.refreshToken.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
+    // The sweep did commit in between: the refresh found the session revoked, not idle.
+    expect(revokedBeforeRotation).toBeInstanceOf(Date);
   });
 
   it('answers SESSION_IDLE_TIMEOUT when the sweep commits while the refresh waits for the session\'s lock', async () => {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PrismaTokenStore, RevocationChecker, TokenRevokedError, TokenStore } from '../src/index.js';
 import { eventually } from './support/eventually.js';
 import { FaultProxy } from './support/fault-proxy.js';
+import { interceptMethod } from './support/intercept-method.js';
 import { recordingTokenStore } from './support/recording-token-store.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 import { startTokenTracking, TokenTrackingApp } from './support/token-tracking-app.js';
@@ -126,24 +127,12 @@ describe('the revocation replica, following the revocation log', () => {
 
 /** `store`, whose revocation log's full load reads no page of revocations until `gate` resolves. */
 function withLoadHeldUntil(store: TokenStore, gate: Promise<void>): TokenStore {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== 'revocationLog') return Reflect.get(target, property, receiver);
-      return () => {
-        const log = target.revocationLog?.();
-        if (!log) throw new Error('the store has no revocation log');
-        return new Proxy(log, {
-          get(inner, name, innerReceiver) {
-            const value = Reflect.get(inner, name, innerReceiver);
-            if (typeof value !== 'function') return value;
-            if (name !== 'loadDenied') return value.bind(inner);
-            return async (...args: unknown[]) => {
-              await gate;
-              return value.apply(inner, args);
-            };
-          },
-        });
-      };
-    },
+  return interceptMethod(store, 'revocationLog', (revocationLog) => () => {
+    const log = revocationLog();
+    if (!log) throw new Error('the store has no revocation log');
+    return interceptMethod(log, 'loadDenied', (loadDenied) => async (...args) => {
+      await gate;
+      return loadDenied(...args);
+    });
   });
 }
