@@ -200,15 +200,16 @@ describe('a refresh racing the idle sweep', () => {
   it('answers SESSION_IDLE_TIMEOUT when the sweep commits between its revocation check and its rotation', async () => {
     const pair = await app.tokens.generateTokenPair('raced-user');
     clock.advance(IDLE_MS + 1);
-    let revokedBeforeRotation: Date | null | undefined;
+    const revokedAt = async () => (await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM token_sessions WHERE session_id = $1', [pair.sessionId]))[0]?.revoked_at;
+    const seen: Array<Date | null | undefined> = [];
     beforeRotation = async () => {
+      seen.push(await revokedAt());
       await sweep();
-      const [row] = await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM token_sessions WHERE session_id = $1', [pair.sessionId]);
-      revokedBeforeRotation = row?.revoked_at;
+      seen.push(await revokedAt());
     };
     await expect(app.tokens.refresh(pair.refreshToken.token)).rejects.toBeInstanceOf(SessionIdleTimeoutError);
-    // The sweep did commit in between: the refresh found the session revoked, not idle.
-    expect(revokedBeforeRotation).toBeInstanceOf(Date);
+    // Unrevoked when the rotation was about to start, revoked by the sweep before it did.
+    expect(seen).toEqual([null, expect.any(Date)]);
   });
 
   it('answers SESSION_IDLE_TIMEOUT when the sweep commits while the refresh waits for the session\'s lock', async () => {

@@ -72,12 +72,15 @@ describe('the revocation replica, following the revocation log', () => {
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     try {
-      const reader = await start(undefined, { store: withLoadHeldUntil(store, gate), revocationReplica: { pollIntervalMs: 200 } });
+      const holding = withLoadHeldUntil(store, gate);
+      const reader = await start(undefined, { store: holding.store, revocationReplica: { pollIntervalMs: 200 } });
       expect(checkerOf(reader).status.synced).toBe(false);
       await expect(reader.tokens.parseToken(token)).resolves.toBeDefined();
       await expect(reader.tokens.parseToken(revoked.token)).rejects.toBeInstanceOf(TokenRevokedError);
       expect(calls.filter((call) => call === 'isRevoked')).toHaveLength(2);
       expect(checkerOf(reader).status.synced).toBe(false);
+      // The load did start, and waits at the gate: the checks above ran during it.
+      await eventually(() => expect(holding.held()).toBeGreaterThanOrEqual(1));
       openGate();
       await eventually(() => expect(checkerOf(reader).status.synced).toBe(true), 45_000);
       await expect(reader.tokens.parseToken(revoked.token)).rejects.toBeInstanceOf(TokenRevokedError);
@@ -125,14 +128,17 @@ describe('the revocation replica, following the revocation log', () => {
   }, 60_000);
 });
 
-/** `store`, whose revocation log's full load reads no page of revocations until `gate` resolves. */
-function withLoadHeldUntil(store: TokenStore, gate: Promise<void>): TokenStore {
-  return interceptMethod(store, 'revocationLog', (revocationLog) => () => {
-    const log = revocationLog();
-    if (!log) throw new Error('the store has no revocation log');
-    return interceptMethod(log, 'loadDenied', (loadDenied) => async (...args) => {
+/**
+ * `store`, whose revocation log's full load reads no page of revocations
+ * until `gate` resolves; `held()` counts the pages that waited for it.
+ */
+function withLoadHeldUntil(store: TokenStore, gate: Promise<void>): { store: TokenStore; held: () => number } {
+  let held = 0;
+  const holding = interceptMethod(store, 'revocationLog', (revocationLog) => () =>
+    interceptMethod(revocationLog(), 'loadDenied', (loadDenied) => async (...args) => {
+      held++;
       await gate;
       return loadDenied(...args);
-    });
-  });
+    }));
+  return { store: holding, held: () => held };
 }

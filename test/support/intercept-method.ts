@@ -3,10 +3,12 @@ type MethodName<T> = { [K in keyof T]-?: NonNullable<T[K]> extends (...args: nev
 type MethodOf<T, K extends keyof T> = Extract<NonNullable<T[K]>, (...args: never[]) => unknown>;
 
 /**
- * `target` with its method `name` replaced by what `replace` makes of the
- * original (already bound to `target`). Every other method is bound to
- * `target` too, so that the object's private fields keep working when it is
- * called through the proxy. A method `target` lacks stays missing.
+ * `target`, read through a proxy whose method `name` is what `replace`
+ * makes of the original (already bound to `target`). Every other method
+ * read through the proxy is bound to `target` too, so that it reaches the
+ * object's private fields; the object's own calls through `this` are not
+ * intercepted. A method `target` lacks stays missing. For reads and calls
+ * only: assign to `target` itself.
  */
 export function interceptMethod<T extends object, K extends MethodName<T>>(
   target: T,
