@@ -75,12 +75,12 @@ describe('the revocation replica, following the revocation log', () => {
       const holding = withLoadHeldUntil(store, gate);
       const reader = await start(undefined, { store: holding.store, revocationReplica: { pollIntervalMs: 200 } });
       expect(checkerOf(reader).status.synced).toBe(false);
+      // The load has started and waits at the gate: the checks below run during it.
+      await eventually(() => expect(holding.held()).toBeGreaterThanOrEqual(1));
       await expect(reader.tokens.parseToken(token)).resolves.toBeDefined();
       await expect(reader.tokens.parseToken(revoked.token)).rejects.toBeInstanceOf(TokenRevokedError);
       expect(calls.filter((call) => call === 'isRevoked')).toHaveLength(2);
       expect(checkerOf(reader).status.synced).toBe(false);
-      // The load did start, and waits at the gate: the checks above ran during it.
-      await eventually(() => expect(holding.held()).toBeGreaterThanOrEqual(1));
       openGate();
       await eventually(() => expect(checkerOf(reader).status.synced).toBe(true), 45_000);
       await expect(reader.tokens.parseToken(revoked.token)).rejects.toBeInstanceOf(TokenRevokedError);
@@ -130,7 +130,7 @@ describe('the revocation replica, following the revocation log', () => {
 
 /**
  * `store`, whose revocation log's full load reads no page of revocations
- * until `gate` resolves; `held()` counts the pages that waited for it.
+ * until `gate` resolves; `held()` counts the calls to its `loadDenied`.
  */
 function withLoadHeldUntil(store: TokenStore, gate: Promise<void>): { store: TokenStore; held: () => number } {
   let held = 0;
