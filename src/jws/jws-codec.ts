@@ -22,6 +22,8 @@ export interface ParsedJws {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** A signature may be empty (`alg: none`, refused later by its algorithm, not as malformed). */
+const BASE64URL_OR_EMPTY = /^[A-Za-z0-9_-]*$/;
 
 /**
  * Compact JWS (RFC 7515) on node:crypto alone, in three steps: `parseJws`
@@ -37,11 +39,15 @@ export function parseJws(token: string): ParsedJws {
   if (firstDot < 0 || lastDot === firstDot || token.indexOf('.', firstDot + 1) !== lastDot) throw new InvalidTokenError();
   const encodedPayload = token.slice(firstDot + 1, lastDot);
   if (!BASE64URL.test(encodedPayload)) throw new InvalidTokenError();
+  // Checked here, not left to decoding, which skips what is not base64url:
+  // `<token> junk` or `<token>!` is malformed, not a bad signature.
+  const encodedSignature = token.slice(lastDot + 1);
+  if (!BASE64URL_OR_EMPTY.test(encodedSignature)) throw new InvalidTokenError();
   return {
     header: decodeHeader(token.slice(0, firstDot)),
     signingInput: token.slice(0, lastDot),
     encodedPayload,
-    encodedSignature: token.slice(lastDot + 1),
+    encodedSignature,
   };
 }
 

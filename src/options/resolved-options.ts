@@ -1,5 +1,5 @@
-import { ExtractJwt } from 'passport-jwt';
 import { TokenTrackingConfigurationError } from '../errors/configuration.error.js';
+import { bearerTokenFromHeader } from './bearer-token-from-header.js';
 import { KeySet } from '../keys/key-set.js';
 import { withDeprecatedOptionsTranslated } from './deprecated-options.js';
 import { keySetFromOptions } from '../keys/key-set-from-options.js';
@@ -152,7 +152,7 @@ export function resolveTokenTrackingOptions(given: TokenTrackingModuleOptions): 
     storeTimeouts: resolveStoreTimeouts(options.storeTimeouts),
     maxTokenSize: requireInteger(options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE, 'maxTokenSize', 64),
     clockToleranceSeconds: requireDuration(options.clockToleranceSeconds ?? 0, 'clockToleranceSeconds', 0),
-    jwtFromRequest: requireFunction(options.jwtFromRequest, 'jwtFromRequest') ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
+    jwtFromRequest: requireFunction(options.jwtFromRequest, 'jwtFromRequest') ?? bearerTokenFromHeader,
     resolveUser: requireFunction(options.resolveUser, 'resolveUser'),
     clock: requireFunction(options.clock, 'clock') ?? Date.now,
   };

@@ -177,7 +177,9 @@ export interface TokenTrackingModuleOptions {
   clockToleranceSeconds?: number;
   /**
    * Where `TrackedJwtGuard` finds the token: any passport-jwt extractor.
-   * Default `ExtractJwt.fromAuthHeaderAsBearerToken()`.
+   * Default the `Authorization: Bearer` header, as
+   * `ExtractJwt.fromAuthHeaderAsBearerToken()` reads it, except that
+   * anything after the token is refused (`TOKEN_MALFORMED`), not dropped.
    */
   jwtFromRequest?: JwtFromRequest;
   /** The application's user for `request.user`; by default the verified token itself. */

@@ -50,6 +50,9 @@ describe('TrackedJwtGuard over HTTP', () => {
     ['for another audience', () => codec.sign(claims({ aud: ['another-api'] })), 'AUDIENCE_INVALID'],
     ['missing its jti', () => codec.sign(claims({ jti: undefined })), 'INVALID_CLAIMS'],
     ['malformed', () => 'not-a-jwt-but-long-enough', 'TOKEN_MALFORMED'],
+    // A lenient base64url decoder skips such characters and would find the signature valid.
+    ['with characters outside base64url in its signature', () => `${codec.sign(claims())}!*`, 'TOKEN_MALFORMED'],
+    ['with a signature split by a space', () => codec.sign(claims()).replace(/(\.[^.]{10})([^.]+)$/, '$1 $2'), 'TOKEN_MALFORMED'],
     ['too large', () => codec.sign(claims({ data: { blob: 'x'.repeat(9000) } })), 'TOKEN_TOO_LARGE'],
     ['HS384 with the right secret', () => {
       const input = `${base64url({ alg: 'HS384' })}.${base64url(claims())}`;
@@ -65,6 +68,21 @@ describe('TrackedJwtGuard over HTTP', () => {
   it('treats a non-Bearer Authorization header as no token', async () => {
     const response = await fixture.running.request('GET', '/profile', { headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } });
     expect(response).toMatchObject({ status: 401, body: { code: 'TOKEN_MISSING' } });
+  });
+
+  it('refuses a Bearer header with more after the token, rather than reading its first word', async () => {
+    const token = await fixture.running.login('alice');
+    for (const authorization of [`Bearer ${token} junk`, `Bearer ${token} ${token}`, `Bearer ${token}\tjunk`]) {
+      const response = await fixture.running.request('GET', '/profile', { headers: { authorization } });
+      expect({ authorization, status: response.status, code: response.body.code }).toEqual({ authorization, status: 401, code: 'TOKEN_MALFORMED' });
+    }
+    // What passport-jwt's extractor reads, this one reads too: any case, spaces or tabs around the token.
+    for (const authorization of [`bearer ${token}`, `Bearer  ${token} `, `Bearer\t${token}`]) {
+      expect({ authorization, status: (await fixture.running.request('GET', '/profile', { headers: { authorization } })).status }).toEqual({ authorization, status: 200 });
+    }
+    for (const authorization of ['Bearer', 'Bearer ', 'Bearer   ']) {
+      expect((await fixture.running.request('GET', '/profile', { headers: { authorization } })).body).toMatchObject({ code: 'TOKEN_MISSING' });
+    }
   });
 
   it('accepts a validly signed token that was never tracked (issued elsewhere with the same key)', async () => {
