@@ -3,7 +3,7 @@ import { JwtFromRequest } from './jwt-from-request.js';
 /**
  * The default `jwtFromRequest`: the token of an `Authorization: Bearer`
  * header, found as passport-jwt's `ExtractJwt.fromAuthHeaderAsBearerToken()`
- * finds it (the scheme in any case, spaces or tabs around the token), or
+ * finds it (the scheme in any case, whitespace around the token), or
  * null. One difference: what follows the token is not dropped. passport-jwt
  * would let `Bearer <token> <anything>` in on its first word; here the rest
  * goes to verification with the token, which refuses it as malformed, so

@@ -76,7 +76,7 @@ describe('TrackedJwtGuard over HTTP', () => {
       const response = await fixture.running.request('GET', '/profile', { headers: { authorization } });
       expect({ authorization, status: response.status, code: response.body.code }).toEqual({ authorization, status: 401, code: 'TOKEN_MALFORMED' });
     }
-    // What passport-jwt's extractor reads, this one reads too: any case, spaces or tabs around the token.
+    // What passport-jwt's extractor reads, this one reads too: any case, whitespace around the token.
     for (const authorization of [`bearer ${token}`, `Bearer  ${token} `, `Bearer\t${token}`]) {
       expect({ authorization, status: (await fixture.running.request('GET', '/profile', { headers: { authorization } })).status }).toEqual({ authorization, status: 200 });
     }
